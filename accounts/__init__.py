@@ -1,0 +1,1 @@
+"""Portal accounts: people sign in with their e-mail address."""

@@ -1,0 +1,65 @@
+"""Writes to accounts: the development demo accounts."""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth.models import Group, Permission
+from django.db import transaction
+
+from accounts.models import User
+from kyodo_portal.checks import DEMO_EMAIL_DOMAIN
+
+PARTNER_EDITORS_GROUP = "パートナー管理者"
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    email: str
+    password: str
+    display_name: str
+    is_superuser: bool = False
+    groups: tuple[str, ...] = ()
+
+
+DEMO_ACCOUNTS = (
+    DemoAccount(f"admin{DEMO_EMAIL_DOMAIN}", "kyodo-admin-2026", "デモ管理者", is_superuser=True),
+    DemoAccount(
+        f"partner-editor{DEMO_EMAIL_DOMAIN}", "kyodo-editor-2026", "デモ 団体情報担当", groups=(PARTNER_EDITORS_GROUP,)
+    ),
+    DemoAccount(f"citizen{DEMO_EMAIL_DOMAIN}", "kyodo-citizen-2026", "デモ 市民"),
+)
+
+
+class DemoAccountsRefused(Exception):
+    """Demo accounts exist only in development."""
+
+
+@transaction.atomic
+def partner_editors_group_ensure() -> Group:
+    """The group whose members edit and verify partner records in the admin."""
+    group, _created = Group.objects.get_or_create(name=PARTNER_EDITORS_GROUP)
+    codenames = ["view_partner", "add_partner", "change_partner", "view_historicalpartner"]
+    group.permissions.add(*Permission.objects.filter(content_type__app_label="partners", codename__in=codenames))
+    return group
+
+
+@transaction.atomic
+def demo_accounts_ensure() -> list[str]:
+    """Create the README's demo accounts where missing; refuse outside development."""
+    if not settings.DEMO_ACCOUNTS_ALLOWED:
+        raise DemoAccountsRefused("Demo accounts are created only when DEBUG is on.")
+    partner_editors_group_ensure()
+    created = []
+    for account in DEMO_ACCOUNTS:
+        if User.objects.filter(email=account.email).exists():
+            continue
+        user = User.objects.create_user(
+            email=account.email,
+            password=account.password,
+            display_name=account.display_name,
+            is_staff=account.is_superuser or bool(account.groups),
+            is_superuser=account.is_superuser,
+        )
+        user.groups.add(*Group.objects.filter(name__in=account.groups))
+        created.append(account.email)
+    return created

@@ -1,0 +1,44 @@
+"""Template filters for Japanese dates, fiscal years and yen, and the query-string helper for lists."""
+
+from django import template
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+
+from kyodo_portal import dates
+
+register = template.Library()
+
+
+@register.filter
+def wareki_date(value):
+    return dates.format_date(value) if value else ""
+
+
+@register.filter
+def wareki_year(value):
+    return dates.format_year(int(value)) if value else ""
+
+
+@register.filter
+def fiscal_year(value):
+    return dates.format_fiscal_year(int(value)) if value is not None and value != "" else ""
+
+
+@register.filter
+def yen(value):
+    if value is None or value == "":
+        return ""
+    return _("%(amount)s yen") % {"amount": number_format(int(value), force_grouping=True)}
+
+
+@register.simple_tag(takes_context=True)
+def query_with(context, **changes):
+    """The current query string with some parameters replaced (pagination keeps the filters)."""
+    params = context["request"].GET.copy()
+    for key, value in changes.items():
+        if value is None or value == "":
+            params.pop(key, None)
+        else:
+            params[key] = value
+    encoded = params.urlencode()
+    return f"?{encoded}" if encoded else "?"

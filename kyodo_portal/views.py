@@ -1,0 +1,13 @@
+"""Site-wide pages: the home page."""
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_safe
+
+from partners.selectors import partner_counts
+
+
+@require_safe
+def home(request: HttpRequest) -> HttpResponse:
+    """Anyone: what the portal is for, and the way to partners, projects and open calls."""
+    return render(request, "home.html", {"partner_counts": partner_counts(user=request.user)})

@@ -1,0 +1,1 @@
+"""Partners: the city's structure (municipality, wards, departments) and the partner directory."""

@@ -1,0 +1,221 @@
+"""Administration of the city structure and partner records: edit, verify, search, history, CSV."""
+
+import rules
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from simple_history.admin import SimpleHistoryAdmin
+
+from kyodo_portal.search import apply_search
+from partners import csv_io, services
+from partners.forms import PartnerCsvUploadForm, PartnerForm
+from partners.models import ActivityField, Department, Municipality, Partner, PartnerType, Ward
+
+
+class WardInline(admin.TabularInline):
+    model = Ward
+    extra = 0
+
+
+@admin.register(Municipality)
+class MunicipalityAdmin(admin.ModelAdmin):
+    list_display = ("name", "code", "prefecture")
+    search_fields = ("name", "code")
+    inlines = [WardInline]
+
+
+@admin.register(Ward)
+class WardAdmin(admin.ModelAdmin):
+    list_display = ("name", "code", "municipality", "sort_order")
+    list_filter = ("municipality",)
+    search_fields = ("name", "code")
+
+
+@admin.register(Department)
+class DepartmentAdmin(admin.ModelAdmin):
+    list_display = ("name", "kind", "parent", "ward", "municipality")
+    list_filter = ("municipality", "kind", "ward")
+    list_select_related = ("parent", "ward", "municipality")
+    search_fields = ("name", "name_en")
+    autocomplete_fields = ("parent",)
+
+
+@admin.register(PartnerType)
+class PartnerTypeAdmin(admin.ModelAdmin):
+    list_display = ("name", "code", "corporate_number_policy", "kind", "sort_order")
+    list_editable = ("sort_order",)
+
+
+@admin.register(ActivityField)
+class ActivityFieldAdmin(admin.ModelAdmin):
+    list_display = ("name", "legal_name", "sort_order", "is_active")
+    list_editable = ("sort_order", "is_active")
+    search_fields = ("name", "legal_name")
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "name" in form.changed_data:
+            services.activity_field_renamed(activity_field=obj)
+
+
+class VerifiedFilter(admin.SimpleListFilter):
+    title = _("verification")
+    parameter_name = "verified"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Verified")), ("no", _("Not verified"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(verified_at__isnull=False)
+        if self.value() == "no":
+            return queryset.filter(verified_at__isnull=True)
+        return queryset
+
+
+@admin.register(Partner)
+class PartnerAdmin(SimpleHistoryAdmin):
+    form = PartnerForm
+    list_display = ("name", "partner_type", "municipality", "is_verified_display", "is_public", "updated_at")
+    list_filter = (VerifiedFilter, "partner_type", "is_public", "municipality", "fields", "wards")
+    list_select_related = ("partner_type", "municipality")
+    search_fields = ("name",)  # replaced by the normalised Japanese search below
+    filter_horizontal = ("wards", "fields")
+    readonly_fields = ("verified_at", "verified_by", "created_at", "updated_at")
+    actions = ["verify_selected", "unverify_selected", "export_selected_csv"]
+    history_list_display = ["verified_at"]
+    change_list_template = "admin/partners/partner/change_list.html"
+    fieldsets = (
+        (None, {"fields": ("name", "name_kana", "name_en", "partner_type", "corporate_number", "municipality")}),
+        (_("City structure"), {"fields": ("department", "represented_municipality")}),
+        (_("Activities"), {"fields": ("wards", "works_citywide", "fields", "description", "founded_year")}),
+        (
+            _("Public information"),
+            {
+                "fields": (
+                    "website",
+                    "logo",
+                    "public_contact_name",
+                    "public_email",
+                    "public_phone",
+                    "public_address",
+                    "is_public",
+                )
+            },
+        ),
+        (
+            _("Private contact (never shown publicly)"),
+            {"fields": ("representative_name", "private_email", "private_phone", "private_address")},
+        ),
+        (_("Verification"), {"fields": ("verified_at", "verified_by", "created_at", "updated_at")}),
+    )
+
+    @admin.display(boolean=True, description=_("verified"), ordering="verified_at")
+    def is_verified_display(self, obj: Partner) -> bool:
+        return obj.is_verified
+
+    def get_search_results(self, request, queryset, search_term):
+        # The same NFKC-normalised search as the public directory, so 森 or ＮＰＯ are found here too.
+        return apply_search(queryset, search_term), False
+
+    def save_model(self, request, obj, form, change):
+        services.partner_save_from_form(form=form, user=request.user, reason=_("Edited in the admin"))
+
+    def save_related(self, request, form, formsets, change):
+        # partner_save_from_form already saved the relations; only inline formsets would remain.
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
+
+    def _require(self, request: HttpRequest, rule: str) -> None:
+        if not rules.test_rule(rule, request.user):
+            raise PermissionDenied
+
+    @admin.action(description=_("Verify the selected partners"))
+    def verify_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._require(request, "partners.verify_partner")
+        verified = 0
+        for partner in queryset:
+            try:
+                services.partner_verify(partner=partner, user=request.user)
+                verified += 1
+            except services.PartnerServiceError as error:
+                self.message_user(request, str(error), messages.ERROR)
+        if verified:
+            self.message_user(
+                request,
+                ngettext("%(count)d partner verified.", "%(count)d partners verified.", verified) % {"count": verified},
+                messages.SUCCESS,
+            )
+
+    @admin.action(description=_("Withdraw verification of the selected partners"))
+    def unverify_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._require(request, "partners.verify_partner")
+        for partner in queryset:
+            services.partner_unverify(partner=partner, user=request.user)
+        self.message_user(request, _("Verification withdrawn."), messages.SUCCESS)
+
+    @admin.action(description=_("Export the selected partners as CSV"))
+    def export_selected_csv(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse:
+        return self._csv_response(request, queryset)
+
+    def _csv_response(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse:
+        self._require(request, "partners.export_partners")
+        partners = queryset.select_related("partner_type", "municipality").prefetch_related("wards", "fields")
+        response = HttpResponse(csv_io.export_partners(partners), content_type="text/csv; charset=utf-8")
+        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+        response["Content-Disposition"] = f'attachment; filename="partners-{stamp}.csv"'
+        return response
+
+    def get_urls(self):
+        own = [
+            path("export-csv/", self.admin_site.admin_view(self.export_view), name="partners_partner_export"),
+            path("import-csv/", self.admin_site.admin_view(self.import_view), name="partners_partner_import"),
+        ]
+        return own + super().get_urls()
+
+    def export_view(self, request: HttpRequest) -> HttpResponse:
+        """Export every partner the current admin filters and search select."""
+        changelist = self.get_changelist_instance(request)
+        return self._csv_response(request, changelist.get_queryset(request))
+
+    def import_view(self, request: HttpRequest) -> HttpResponse:
+        self._require(request, "partners.import_partners")
+        outcome = None
+        file_error = None
+        if request.method == "POST":
+            form = PartnerCsvUploadForm(request.POST, request.FILES)
+            if form.is_valid():
+                try:
+                    text = csv_io.decode_upload(form.cleaned_data["file"].read())
+                    rows = csv_io.read_rows(text)
+                except csv_io.CsvFileError as error:
+                    file_error = str(error)
+                else:
+                    outcome = services.partners_import(rows=rows, user=request.user)
+                    if outcome.ok:
+                        self.message_user(
+                            request,
+                            _("Imported: %(created)d created, %(updated)d updated.")
+                            % {"created": outcome.created, "updated": outcome.updated},
+                            messages.SUCCESS,
+                        )
+                        return redirect(reverse("admin:partners_partner_changelist"))
+        else:
+            form = PartnerCsvUploadForm()
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Import partners from CSV"),
+            "form": form,
+            "outcome": outcome,
+            "file_error": file_error,
+            "columns": [header for _key, header in csv_io.COLUMNS],
+        }
+        return TemplateResponse(request, "admin/partners/partner/import.html", context)

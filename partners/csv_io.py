@@ -1,0 +1,222 @@
+"""CSV exchange of partner records: UTF-8 with BOM out; UTF-8 or Shift_JIS (cp932) in.
+
+The headers are Japanese and fixed (they are a file format, not interface text), so a file exported
+in either interface language imports again unchanged.
+"""
+
+import csv
+import io
+from dataclasses import dataclass
+
+from django.utils.translation import gettext as _
+
+from kyodo_portal.text import normalize, normalize_line
+from partners.models import ActivityField, Municipality, Partner, PartnerType, Ward
+
+MAX_IMPORT_BYTES = 5 * 1024 * 1024
+MAX_IMPORT_ROWS = 5000
+LIST_SEPARATORS = ("、", ",", ";", "|")
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+TRUE_WORDS = {"1", "true", "yes", "y", "はい", "公開", "○", "◯", "有"}
+FALSE_WORDS = {"", "0", "false", "no", "n", "いいえ", "非公開", "×", "無"}
+
+COLUMNS: list[tuple[str, str]] = [
+    ("id", "ID"),
+    ("name", "団体名"),
+    ("name_kana", "フリガナ"),
+    ("name_en", "英語名"),
+    ("partner_type", "種別"),
+    ("corporate_number", "法人番号"),
+    ("municipality", "自治体コード"),
+    ("wards", "活動区"),
+    ("works_citywide", "市全域で活動"),
+    ("fields", "活動分野"),
+    ("description", "紹介"),
+    ("founded_year", "設立年"),
+    ("website", "ウェブサイト"),
+    ("public_contact_name", "公開連絡先担当者"),
+    ("public_email", "公開メール"),
+    ("public_phone", "公開電話"),
+    ("public_address", "公開所在地"),
+    ("representative_name", "代表者"),
+    ("private_email", "非公開メール"),
+    ("private_phone", "非公開電話"),
+    ("private_address", "非公開所在地"),
+    ("is_public", "公開"),
+    ("verified", "確認済み"),
+    ("updated_at", "更新日時"),
+]
+EXPORT_ONLY = {"verified", "updated_at"}
+REQUIRED_HEADERS = {"団体名", "種別", "自治体コード"}
+HEADER_TO_KEY = {header: key for key, header in COLUMNS}
+
+
+class CsvFileError(Exception):
+    """The file as a whole cannot be read (encoding, headers, size)."""
+
+
+def _safe_cell(value: str) -> str:
+    # Spreadsheets run cells that start like a formula; a leading apostrophe keeps them text.
+    return f"'{value}" if value.startswith(FORMULA_PREFIXES) else value
+
+
+def _unsafe_cell(value: str) -> str:
+    return value[1:] if value.startswith("'") and value[1:].startswith(FORMULA_PREFIXES) else value
+
+
+def export_partners(partners) -> bytes:
+    """The partners as CSV bytes, UTF-8 with a BOM so that Excel opens it as UTF-8."""
+    output = io.StringIO()
+    writer = csv.writer(output, lineterminator="\r\n")
+    writer.writerow([header for _key, header in COLUMNS])
+    for partner in partners:
+        row = {
+            "id": str(partner.pk),
+            "partner_type": partner.partner_type.code,
+            "municipality": partner.municipality.code,
+            "wards": "、".join(ward.name for ward in partner.wards.all()),
+            "works_citywide": "はい" if partner.works_citywide else "いいえ",
+            "fields": "、".join(field.name for field in partner.fields.all()),
+            "founded_year": "" if partner.founded_year is None else str(partner.founded_year),
+            "is_public": "はい" if partner.is_public else "いいえ",
+            "verified": "はい" if partner.is_verified else "いいえ",
+            "updated_at": partner.updated_at.astimezone().strftime("%Y-%m-%d %H:%M") if partner.updated_at else "",
+        }
+        writer.writerow([_safe_cell(row.get(key, getattr(partner, key, "") or "")) for key, _header in COLUMNS])
+    return ("\ufeff" + output.getvalue()).encode("utf-8")
+
+
+def decode_upload(data: bytes) -> str:
+    if len(data) > MAX_IMPORT_BYTES:
+        raise CsvFileError(_("The file is too large (5 MB at most)."))
+    for encoding in ("utf-8-sig", "cp932"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise CsvFileError(_("The file's character encoding is not UTF-8 or Shift_JIS; save it as CSV UTF-8."))
+
+
+@dataclass
+class CsvRow:
+    number: int
+    values: dict[str, str]
+
+
+def read_rows(text: str) -> list[CsvRow]:
+    reader = csv.reader(io.StringIO(text))
+    try:
+        headers = [normalize_line(header) for header in next(reader)]
+    except StopIteration:
+        raise CsvFileError(_("The file is empty.")) from None
+    except csv.Error as error:
+        raise CsvFileError(_("The file is not valid CSV: %(error)s") % {"error": error}) from None
+    unknown = [header for header in headers if header and header not in HEADER_TO_KEY]
+    if unknown:
+        raise CsvFileError(
+            _("Unknown columns: %(unknown)s. Use the columns of the export: %(expected)s")
+            % {"unknown": "、".join(unknown), "expected": "、".join(header for _key, header in COLUMNS)}
+        )
+    missing = REQUIRED_HEADERS - set(headers)
+    if missing:
+        raise CsvFileError(_("Required columns are missing: %(missing)s") % {"missing": "、".join(sorted(missing))})
+    rows = []
+    try:
+        for number, cells in enumerate(reader, start=2):
+            if not any(cell.strip() for cell in cells):
+                continue
+            if len(rows) >= MAX_IMPORT_ROWS:
+                raise CsvFileError(_("Too many rows (%(max)s at most).") % {"max": MAX_IMPORT_ROWS})
+            values = {
+                HEADER_TO_KEY[header]: _unsafe_cell(cell.strip())
+                for header, cell in zip(headers, cells, strict=False)
+                if header
+            }
+            rows.append(CsvRow(number=number, values=values))
+    except csv.Error as error:
+        raise CsvFileError(_("The file is not valid CSV: %(error)s") % {"error": error}) from None
+    return rows
+
+
+def split_list(value: str) -> list[str]:
+    items = [normalize_line(value)]
+    for separator in LIST_SEPARATORS:
+        items = [part for item in items for part in item.split(separator)]
+    return [item.strip() for item in items if item.strip()]
+
+
+def parse_bool(value: str, *, default: bool) -> bool:
+    word = normalize(value)
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return default if word == "" else False
+    raise ValueError(value)
+
+
+class ReferenceLookup:
+    """Resolves the names and codes a CSV row uses to the rows they mean, with few queries."""
+
+    def __init__(self) -> None:
+        self.types = {}
+        for partner_type in PartnerType.objects.all():
+            self.types[normalize(partner_type.code)] = partner_type
+            self.types[normalize(partner_type.name)] = partner_type
+        self.municipalities = {}
+        for municipality in Municipality.objects.all():
+            self.municipalities[municipality.code] = municipality
+            self.municipalities[normalize(municipality.name)] = municipality
+        self.wards = {(ward.municipality_id, normalize(ward.name)): ward for ward in Ward.objects.all()}
+        self.fields = {}
+        for activity_field in ActivityField.objects.all():
+            self.fields[normalize(activity_field.name)] = activity_field
+            if activity_field.legal_name:
+                self.fields[normalize(activity_field.legal_name)] = activity_field
+
+    def form_data(self, row: CsvRow) -> tuple[dict, list[str], int | None]:
+        """The form data for a row, its lookup errors, and the id of the partner it updates."""
+        values = row.values
+        errors: list[str] = []
+        data = {
+            key: values.get(key, "")
+            for key, _header in COLUMNS
+            if key not in EXPORT_ONLY and key not in {"id", "partner_type", "municipality", "wards", "fields"}
+        }
+        partner_id = None
+        if values.get("id"):
+            try:
+                partner_id = int(normalize_line(values["id"]))
+            except ValueError:
+                errors.append(_("ID %(value)s is not a number.") % {"value": values["id"]})
+        partner_type = self.types.get(normalize(values.get("partner_type", "")))
+        if partner_type is None:
+            errors.append(_("Unknown type: %(value)s") % {"value": values.get("partner_type", "")})
+        data["partner_type"] = partner_type.pk if partner_type else ""
+        municipality = self.municipalities.get(normalize(values.get("municipality", "")))
+        if municipality is None:
+            errors.append(_("Unknown municipality: %(value)s") % {"value": values.get("municipality", "")})
+        data["municipality"] = municipality.pk if municipality else ""
+        data["wards"] = []
+        for name in split_list(values.get("wards", "")):
+            ward = self.wards.get((municipality.pk if municipality else None, normalize(name)))
+            if ward is None:
+                errors.append(_("Unknown ward: %(value)s") % {"value": name})
+            else:
+                data["wards"].append(ward.pk)
+        data["fields"] = []
+        for name in split_list(values.get("fields", "")):
+            activity_field = self.fields.get(normalize(name))
+            if activity_field is None:
+                errors.append(_("Unknown field of activity: %(value)s") % {"value": name})
+            else:
+                data["fields"].append(activity_field.pk)
+        for key, default in (("works_citywide", False), ("is_public", True)):
+            try:
+                data[key] = "on" if parse_bool(values.get(key, ""), default=default) else ""
+            except ValueError:
+                errors.append(_("Write はい or いいえ, not %(value)s") % {"value": values.get(key)})
+        return data, errors, partner_id
+
+
+def existing_partners(ids: list[int]) -> dict[int, Partner]:
+    return {partner.pk: partner for partner in Partner.objects.filter(pk__in=ids)}

@@ -1,0 +1,74 @@
+"""The public directory's filters: type, field of activity, ward, keyword, verification, sort order."""
+
+import django_filters
+from django import forms
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from kyodo_portal.search import apply_search
+from partners.models import ActivityField, Partner, PartnerType, Ward
+
+
+class PartnerFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        label=_("Keyword"),
+        method="filter_keyword",
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("e.g. 環境, 森, 子育て")}),
+    )
+    type = django_filters.ModelChoiceFilter(
+        label=_("Type"),
+        field_name="partner_type",
+        queryset=PartnerType.objects.all(),
+        empty_label=_("All types"),
+        to_field_name="code",
+    )
+    field = django_filters.ModelChoiceFilter(
+        label=_("Field of activity"),
+        field_name="fields",
+        queryset=ActivityField.objects.filter(is_active=True),
+        empty_label=_("All fields"),
+    )
+    ward = django_filters.ModelChoiceFilter(
+        label=_("Ward"),
+        method="filter_ward",
+        queryset=Ward.objects.select_related("municipality"),
+        empty_label=_("All wards"),
+    )
+    verified = django_filters.BooleanFilter(
+        label=_("Verified partners only"),
+        method="filter_verified",
+        widget=forms.CheckboxInput,
+    )
+    sort = django_filters.OrderingFilter(
+        label=_("Sort by"),
+        choices=[
+            ("sort_key", _("Name (kana order)")),
+            ("-created_at", _("Newest first")),
+            ("-updated_at", _("Recently updated")),
+        ],
+        empty_label=None,
+        null_label=None,
+    )
+
+    class Meta:
+        model = Partner
+        fields: list[str] = []
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for name, form_field in self.form.fields.items():
+            if isinstance(form_field.widget, forms.Select):
+                form_field.widget.attrs["class"] = "form-select"
+            if self.form.errors.get(name):
+                form_field.widget.attrs.update({"aria-invalid": "true", "aria-describedby": f"id_{name}-error"})
+
+    def filter_keyword(self, queryset, name, value):
+        return apply_search(queryset, value)
+
+    def filter_ward(self, queryset, name, ward):
+        # A partner that works across its whole city works in each of the city's wards too.
+        in_ward = Partner.wards.through.objects.filter(ward=ward).values("partner_id")
+        return queryset.filter(Q(pk__in=in_ward) | Q(works_citywide=True, municipality_id=ward.municipality_id))
+
+    def filter_verified(self, queryset, name, value):
+        return queryset.filter(verified_at__isnull=False) if value else queryset

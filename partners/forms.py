@@ -1,0 +1,94 @@
+"""Input shapes for partner records (admin and CSV import share one set of rules)."""
+
+from django import forms
+from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import gettext_lazy as _
+
+from kyodo_portal.text import normalize_line
+from partners.images import process_logo
+from partners.models import Partner
+from partners.validators import normalize_corporate_number
+
+
+class PartnerForm(forms.ModelForm):
+    # Wider than the stored 13 digits: full-width digits and hyphens are accepted and normalised.
+    corporate_number = forms.CharField(
+        label=_("corporate number (法人番号)"),
+        max_length=40,
+        required=False,
+        help_text=_("13 digits; full-width digits and hyphens are accepted."),
+    )
+
+    class Meta:
+        model = Partner
+        fields = [
+            "name",
+            "name_kana",
+            "name_en",
+            "partner_type",
+            "corporate_number",
+            "municipality",
+            "department",
+            "represented_municipality",
+            "wards",
+            "works_citywide",
+            "fields",
+            "description",
+            "founded_year",
+            "website",
+            "logo",
+            "public_contact_name",
+            "public_email",
+            "public_phone",
+            "public_address",
+            "representative_name",
+            "private_email",
+            "private_phone",
+            "private_address",
+            "is_public",
+        ]
+
+    def clean_name(self) -> str:
+        return normalize_line(self.cleaned_data["name"])
+
+    def clean_corporate_number(self) -> str:
+        return normalize_corporate_number(self.cleaned_data.get("corporate_number"))
+
+    def clean_logo(self):
+        logo = self.cleaned_data.get("logo")
+        if isinstance(logo, UploadedFile):
+            return process_logo(logo)
+        return logo
+
+    def clean(self):
+        cleaned = super().clean()
+        municipality = cleaned.get("municipality")
+        wards = cleaned.get("wards")
+        if municipality and wards:
+            foreign = [ward.name for ward in wards if ward.municipality_id != municipality.pk]
+            if foreign:
+                self.add_error(
+                    "wards",
+                    _("These wards are not in %(municipality)s: %(wards)s")
+                    % {"municipality": municipality.name, "wards": "、".join(foreign)},
+                )
+        founded_year = cleaned.get("founded_year")
+        if founded_year is not None and not 1868 <= founded_year <= 2100:
+            self.add_error("founded_year", _("Enter a year between 1868 and 2100."))
+        return cleaned
+
+
+class PartnerImportForm(PartnerForm):
+    """One CSV row: the directory's fields, but not the logo nor the city-structure links."""
+
+    class Meta(PartnerForm.Meta):
+        fields = [
+            name for name in PartnerForm.Meta.fields if name not in {"logo", "department", "represented_municipality"}
+        ]
+
+
+class PartnerCsvUploadForm(forms.Form):
+    file = forms.FileField(
+        label=_("CSV file"),
+        help_text=_("UTF-8 (with or without BOM) or Shift_JIS (cp932); the columns of the export."),
+    )

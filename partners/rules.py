@@ -1,0 +1,27 @@
+"""Who may see and change partner records (object checks; lists are scoped in selectors)."""
+
+import rules
+
+
+@rules.predicate
+def is_portal_admin(user) -> bool:
+    return bool(user and user.is_active and user.is_superuser)
+
+
+@rules.predicate
+def is_partner_editor(user) -> bool:
+    return bool(user and user.is_active and user.is_staff and user.has_perm("partners.change_partner"))
+
+
+@rules.predicate
+def is_public_partner(user, partner) -> bool:
+    return partner is not None and partner.is_public
+
+
+can_manage_partners = is_portal_admin | is_partner_editor
+
+rules.add_rule("partners.view_partner_page", is_public_partner | can_manage_partners)
+rules.add_rule("partners.view_private_contact", can_manage_partners)
+rules.add_rule("partners.verify_partner", can_manage_partners)
+rules.add_rule("partners.import_partners", can_manage_partners)
+rules.add_rule("partners.export_partners", can_manage_partners)

@@ -1,0 +1,44 @@
+"""Every non-trivial read of partners, scoped to what the user may see."""
+
+import rules
+from django.db.models import Count, Q
+from django.http import Http404, QueryDict
+
+from partners.filters import PartnerFilter
+from partners.models import Partner, PartnerQuerySet
+
+
+def partners_visible_to(*, user) -> PartnerQuerySet:
+    partners = Partner.objects.all()
+    if rules.test_rule("partners.view_private_contact", user):
+        return partners
+    return partners.public()
+
+
+def partner_directory(*, user, params: QueryDict) -> PartnerFilter:
+    """The filtered directory for a user; ``.qs`` is scoped and carries what the list page shows."""
+    queryset = partners_visible_to(user=user).with_list_relations()
+    # Invalid input (an unknown type, a ward id that is not a number) shows its message on the form
+    # and the remaining valid filters still apply; it never fails the page.
+    return PartnerFilter(data=params or None, queryset=queryset)
+
+
+def partner_detail(*, user, pk: int) -> Partner:
+    partner = (
+        Partner.objects.select_related(
+            "partner_type", "municipality", "department__parent", "represented_municipality", "verified_by"
+        )
+        .prefetch_related("fields", "wards")
+        .filter(pk=pk)
+        .first()
+    )
+    if partner is None or not rules.test_rule("partners.view_partner_page", user, partner):
+        raise Http404
+    return partner
+
+
+def partner_counts(*, user) -> dict[str, int]:
+    counts = partners_visible_to(user=user).aggregate(
+        total=Count("id"), verified=Count("id", filter=Q(verified_at__isnull=False))
+    )
+    return {"total": counts["total"], "verified": counts["verified"]}

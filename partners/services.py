@@ -1,0 +1,173 @@
+"""Every write to partners: saving from a form, verification, search upkeep and CSV import."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.forms import ModelForm
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from kyodo_portal.search import search_fields
+from partners.csv_io import CsvRow, ReferenceLookup, existing_partners
+from partners.forms import PartnerImportForm
+from partners.models import ActivityField, Partner, kana_sort_key
+
+
+class PartnerServiceError(Exception):
+    """A write that cannot be done, with a message for the user."""
+
+
+def partner_derived_values(partner: Partner) -> dict[str, str]:
+    """The columns computed from a partner and its relations: reading order and search text."""
+    return {
+        "sort_key": kana_sort_key(partner.name_kana or partner.name),
+        **search_fields(
+            partner.name,
+            partner.name_kana,
+            partner.name_en,
+            partner.partner_type.name,
+            partner.description,
+            partner.public_address,
+            *(activity_field.name for activity_field in partner.fields.all()),
+            *(ward.name for ward in partner.wards.all()),
+        ),
+    }
+
+
+def partners_refresh_derived(*, partners: Iterable[Partner] | None = None) -> int:
+    """Recompute the derived columns (after a fixture load or a rename of a field of activity)."""
+    if partners is None:
+        partners = Partner.objects.select_related("partner_type").prefetch_related("fields", "wards")
+    changed = []
+    for partner in partners:
+        values = partner_derived_values(partner)
+        if any(getattr(partner, name) != value for name, value in values.items()):
+            for name, value in values.items():
+                setattr(partner, name, value)
+            changed.append(partner)
+    Partner.objects.bulk_update(changed, ["sort_key", "search_document", "search_grams"], batch_size=500)
+    return len(changed)
+
+
+def _refresh_one(partner: Partner) -> None:
+    values = partner_derived_values(partner)
+    for name, value in values.items():
+        setattr(partner, name, value)
+    Partner.objects.filter(pk=partner.pk).update(**values)
+
+
+@transaction.atomic
+def partner_save_from_form(*, form: ModelForm, user: User | None, reason: str = "") -> Partner:
+    """Save a validated partner form with its relations, history author and search columns."""
+    partner: Partner = form.save(commit=False)
+    partner._history_user = user
+    if reason:
+        partner._change_reason = reason
+    partner.save()
+    form.save_m2m()
+    _refresh_one(partner)
+    return partner
+
+
+@transaction.atomic
+def partner_verify(*, partner: Partner, user: User) -> Partner:
+    """Mark a partner as verified by an administrator; its record must be complete and valid."""
+    partner = Partner.objects.select_for_update().select_related("partner_type").get(pk=partner.pk)
+    if partner.is_verified:
+        return partner
+    try:
+        partner.full_clean(exclude=["logo"])
+    except Exception as error:
+        raise PartnerServiceError(
+            _("%(name)s cannot be verified until its record is complete: %(errors)s")
+            % {"name": partner.name, "errors": "; ".join(_flatten_errors(error))}
+        ) from error
+    partner.verified_at = timezone.now()
+    partner.verified_by = user
+    partner._history_user = user
+    partner._change_reason = _("Verified")
+    partner.save(update_fields=["verified_at", "verified_by"])
+    return partner
+
+
+@transaction.atomic
+def partner_unverify(*, partner: Partner, user: User) -> Partner:
+    partner = Partner.objects.select_for_update().get(pk=partner.pk)
+    if not partner.is_verified:
+        return partner
+    partner.verified_at = None
+    partner.verified_by = None
+    partner._history_user = user
+    partner._change_reason = _("Verification withdrawn")
+    partner.save(update_fields=["verified_at", "verified_by"])
+    return partner
+
+
+def activity_field_renamed(*, activity_field: ActivityField) -> int:
+    """A field's name is part of its partners' search text; refresh them."""
+    partners = (
+        Partner.objects.filter(fields=activity_field).select_related("partner_type").prefetch_related("fields", "wards")
+    )
+    return partners_refresh_derived(partners=partners)
+
+
+def _flatten_errors(error) -> list[str]:
+    if hasattr(error, "message_dict"):
+        return [message for messages in error.message_dict.values() for message in messages]
+    return [str(message) for message in getattr(error, "messages", [error])]
+
+
+@dataclass
+class ImportOutcome:
+    created: int = 0
+    updated: int = 0
+    errors: list[tuple[int, str]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+class _RollBack(Exception):
+    """Raised inside the import transaction to undo every row when any row failed."""
+
+
+def partners_import(*, rows: list[CsvRow], user: User) -> ImportOutcome:
+    """Import CSV rows all or nothing: any row's error rolls back every row, and all errors are reported.
+
+    Rows are saved one by one inside one transaction so that a later row is checked against the
+    earlier ones (for example, the same 法人番号 twice in one file).
+    """
+    outcome = ImportOutcome()
+    lookup = ReferenceLookup()
+    prepared = [(row, *lookup.form_data(row)) for row in rows]
+    instances = existing_partners([partner_id for *_rest, partner_id in prepared if partner_id])
+    try:
+        with transaction.atomic():
+            for row, data, lookup_errors, partner_id in prepared:
+                instance = instances.get(partner_id) if partner_id else None
+                if partner_id and instance is None:
+                    lookup_errors = [*lookup_errors, _("No partner has ID %(id)s.") % {"id": partner_id}]
+                form = PartnerImportForm(data=data, instance=instance)
+                row_errors = list(lookup_errors)
+                if not form.is_valid():
+                    row_errors += [
+                        f"{form.fields[name].label if name in form.fields else ''}: {message}".lstrip(": ")
+                        for name, messages in form.errors.items()
+                        for message in messages
+                    ]
+                if row_errors:
+                    outcome.errors.extend((row.number, message) for message in row_errors)
+                    continue
+                partner_save_from_form(form=form, user=user, reason=_("CSV import"))
+                if instance is None:
+                    outcome.created += 1
+                else:
+                    outcome.updated += 1
+            if outcome.errors:
+                raise _RollBack
+    except _RollBack:
+        outcome.created = outcome.updated = 0
+    return outcome
