@@ -18,6 +18,7 @@ class PartnerForm(forms.ModelForm):
         required=False,
         help_text=_("13 digits; full-width digits and hyphens are accepted."),
     )
+    website = forms.URLField(label=_("website"), required=False, assume_scheme="https")
 
     class Meta:
         model = Partner

@@ -327,6 +327,16 @@ class Partner(models.Model):
         errors: dict[str, list] = {}
         partner_type = self.partner_type if self.partner_type_id else None
         if partner_type is not None:
+            if partner_type.kind == PartnerType.Kind.MUNICIPALITY and self.represented_municipality_id:
+                # A local government's number follows from its code: fill it in, refuse a different one.
+                expected = self.represented_municipality.corporate_number
+                if not self.corporate_number:
+                    self.corporate_number = expected
+                elif self.corporate_number != expected:
+                    errors.setdefault("corporate_number", []).append(
+                        _("The corporate number of %(name)s is %(number)s.")
+                        % {"name": self.represented_municipality.name, "number": expected}
+                    )
             policy = partner_type.corporate_number_policy
             if policy == PartnerType.CorporateNumber.REQUIRED and not self.corporate_number:
                 errors.setdefault("corporate_number", []).append(
