@@ -1,8 +1,10 @@
 """Administration of the city structure and partner records: edit, verify, search, history, CSV."""
 
 import rules
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -87,7 +89,8 @@ class PartnerAdmin(SimpleHistoryAdmin):
     list_filter = (VerifiedFilter, "partner_type", "is_public", "municipality", "fields", "wards")
     list_select_related = ("partner_type", "municipality")
     search_fields = ("name",)  # replaced by the normalised Japanese search below
-    filter_horizontal = ("wards", "fields")
+    # Checkbox lists rather than filter_horizontal: they need no JavaScript and carry no invalid ARIA.
+    formfield_overrides = {models.ManyToManyField: {"widget": forms.CheckboxSelectMultiple}}
     readonly_fields = ("verified_at", "verified_by", "created_at", "updated_at")
     actions = ["verify_selected", "unverify_selected", "export_selected_csv"]
     history_list_display = ["verified_at"]

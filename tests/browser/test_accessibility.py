@@ -1,0 +1,62 @@
+"""Every page passes axe-core's WCAG 2.0 A and AA rules (JIS X 8341-3:2016 level AA)."""
+
+import pytest
+
+from partners.models import Partner
+from tests.factories import AdminFactory
+
+PUBLIC_PATHS = [
+    "/",
+    "/partners/",
+    "/partners/?q=森",
+    "/partners/?q=該当なしの言葉",
+    "/partners/?type=university&sort=-created_at",
+    "/partners/?ward=abc&type=nope",
+    "/partners/?page=2",
+    "/no-such-page/",
+]
+
+
+@pytest.mark.parametrize("path", PUBLIC_PATHS)
+def test_public_page_is_accessible(demo_site, page, assert_accessible, path):
+    response = page.goto(demo_site.url + path)
+    assert response.status in (200, 404)
+    assert page.locator("html").get_attribute("lang") == "ja"
+    assert_accessible(page)
+
+
+def test_every_partner_page_is_accessible(demo_site, page, assert_accessible):
+    for partner in Partner.objects.filter(is_public=True).order_by("pk")[:60]:
+        page.goto(f"{demo_site.url}/partners/{partner.pk}/")
+        assert page.locator("h1").inner_text() == partner.name
+        assert_accessible(page)
+
+
+def test_english_pages_are_accessible(demo_site, page, assert_accessible):
+    page.goto(demo_site.url + "/")
+    page.select_option("#language-select", "en")
+    page.get_by_role("button", name="切り替え").click()
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert_accessible(page)
+    page.goto(demo_site.url + "/partners/?q=環境")
+    assert page.locator("h1").inner_text() == "Partner directory"
+    assert_accessible(page)
+
+
+def test_admin_pages_are_accessible(demo_site, page, assert_accessible):
+    AdminFactory(email="a11y-admin@example.jp")
+    page.goto(demo_site.url + "/admin/login/")
+    assert_accessible(page)
+    page.fill("#id_username", "a11y-admin@example.jp")
+    page.fill("#id_password", "correct-horse-battery")
+    page.click("input[type=submit]")
+    partner = Partner.objects.order_by("pk").first()
+    for path in [
+        "/admin/",
+        "/admin/partners/partner/",
+        f"/admin/partners/partner/{partner.pk}/change/",
+        f"/admin/partners/partner/{partner.pk}/history/",
+        "/admin/partners/partner/import-csv/",
+    ]:
+        page.goto(demo_site.url + path)
+        assert_accessible(page)
