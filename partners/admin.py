@@ -21,6 +21,11 @@ from partners.forms import PartnerCsvUploadForm, PartnerForm
 from partners.models import ActivityField, Department, Municipality, Partner, PartnerType, Ward
 
 
+def refresh_renamed(obj, form, change) -> None:
+    if change and "name" in form.changed_data:
+        services.reference_renamed(instance=obj)
+
+
 class WardInline(admin.TabularInline):
     model = Ward
     extra = 0
@@ -39,6 +44,10 @@ class WardAdmin(admin.ModelAdmin):
     list_filter = ("municipality",)
     search_fields = ("name", "code")
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        refresh_renamed(obj, form, change)
+
 
 @admin.register(Department)
 class DepartmentAdmin(admin.ModelAdmin):
@@ -54,6 +63,10 @@ class PartnerTypeAdmin(admin.ModelAdmin):
     list_display = ("name", "code", "corporate_number_policy", "kind", "sort_order")
     list_editable = ("sort_order",)
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        refresh_renamed(obj, form, change)
+
 
 @admin.register(ActivityField)
 class ActivityFieldAdmin(admin.ModelAdmin):
@@ -63,8 +76,7 @@ class ActivityFieldAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        if change and "name" in form.changed_data:
-            services.activity_field_renamed(activity_field=obj)
+        refresh_renamed(obj, form, change)
 
 
 class VerifiedFilter(admin.SimpleListFilter):

@@ -47,6 +47,8 @@ COLUMNS: list[tuple[str, str]] = [
     ("updated_at", "更新日時"),
 ]
 EXPORT_ONLY = {"verified", "updated_at"}
+RESOLVED_KEYS = {"id", "partner_type", "municipality", "wards", "fields", "works_citywide", "is_public"}
+PLAIN_IMPORT_KEYS = [key for key, _header in COLUMNS if key not in EXPORT_ONLY | RESOLVED_KEYS]
 REQUIRED_HEADERS = {"団体名", "種別", "自治体コード"}
 HEADER_TO_KEY = {header: key for key, header in COLUMNS}
 
@@ -56,12 +58,13 @@ class CsvFileError(Exception):
 
 
 def _safe_cell(value: str) -> str:
-    # Spreadsheets run cells that start like a formula; a leading apostrophe keeps them text.
-    return f"'{value}" if value.startswith(FORMULA_PREFIXES) else value
+    # Spreadsheets run cells that start like a formula; a leading apostrophe keeps them text. A value
+    # that starts with an apostrophe itself gets one more, so that import gives back exactly the value.
+    return f"'{value}" if value.startswith((*FORMULA_PREFIXES, "'")) else value
 
 
 def _unsafe_cell(value: str) -> str:
-    return value[1:] if value.startswith("'") and value[1:].startswith(FORMULA_PREFIXES) else value
+    return value[1:] if value.startswith("'") and value[1:].startswith((*FORMULA_PREFIXES, "'")) else value
 
 
 def export_partners(partners) -> bytes:
@@ -173,50 +176,93 @@ class ReferenceLookup:
             if activity_field.legal_name:
                 self.fields[normalize(activity_field.legal_name)] = activity_field
 
-    def form_data(self, row: CsvRow) -> tuple[dict, list[str], int | None]:
-        """The form data for a row, its lookup errors, and the id of the partner it updates."""
+    def resolve_fields(self, cell: str) -> tuple[list[ActivityField], list[str]]:
+        """Fields named in a cell. Legal names contain 、 themselves, so the longest known join of
+        consecutive pieces wins (保健、医療又は福祉の増進を図る活動 is one field, not three)."""
+        pieces = split_list(cell)
+        found: list[ActivityField] = []
+        unknown: list[str] = []
+        start = 0
+        while start < len(pieces):
+            for end in range(len(pieces), start, -1):
+                activity_field = self.fields.get(normalize("、".join(pieces[start:end])))
+                if activity_field is not None:
+                    found.append(activity_field)
+                    start = end
+                    break
+            else:
+                unknown.append(pieces[start])
+                start += 1
+        return found, unknown
+
+    def form_data(self, row: CsvRow, instance: Partner | None) -> tuple[dict, list[str]]:
+        """The form data for a row and its lookup errors.
+
+        A row that updates a partner starts from the partner's current values, so a column the file
+        does not have keeps its value rather than being emptied.
+        """
         values = row.values
         errors: list[str] = []
-        data = {
-            key: values.get(key, "")
-            for key, _header in COLUMNS
-            if key not in EXPORT_ONLY and key not in {"id", "partner_type", "municipality", "wards", "fields"}
-        }
-        partner_id = None
-        if values.get("id"):
-            try:
-                partner_id = int(normalize_line(values["id"]))
-            except ValueError:
-                errors.append(_("ID %(value)s is not a number.") % {"value": values["id"]})
-        partner_type = self.types.get(normalize(values.get("partner_type", "")))
-        if partner_type is None:
-            errors.append(_("Unknown type: %(value)s") % {"value": values.get("partner_type", "")})
-        data["partner_type"] = partner_type.pk if partner_type else ""
-        municipality = self.municipalities.get(normalize(values.get("municipality", "")))
-        if municipality is None:
-            errors.append(_("Unknown municipality: %(value)s") % {"value": values.get("municipality", "")})
-        data["municipality"] = municipality.pk if municipality else ""
-        data["wards"] = []
-        for name in split_list(values.get("wards", "")):
-            ward = self.wards.get((municipality.pk if municipality else None, normalize(name)))
-            if ward is None:
-                errors.append(_("Unknown ward: %(value)s") % {"value": name})
-            else:
-                data["wards"].append(ward.pk)
-        data["fields"] = []
-        for name in split_list(values.get("fields", "")):
-            activity_field = self.fields.get(normalize(name))
-            if activity_field is None:
-                errors.append(_("Unknown field of activity: %(value)s") % {"value": name})
-            else:
-                data["fields"].append(activity_field.pk)
+        data = current_form_data(instance) if instance is not None else {}
+        for key in PLAIN_IMPORT_KEYS:
+            if key in values or instance is None:
+                data[key] = values.get(key, "")
+        if "partner_type" in values or instance is None:
+            partner_type = self.types.get(normalize(values.get("partner_type", "")))
+            if partner_type is None:
+                errors.append(_("Unknown type: %(value)s") % {"value": values.get("partner_type", "")})
+            data["partner_type"] = partner_type.pk if partner_type else ""
+        if "municipality" in values or instance is None:
+            municipality = self.municipalities.get(normalize(values.get("municipality", "")))
+            if municipality is None:
+                errors.append(_("Unknown municipality: %(value)s") % {"value": values.get("municipality", "")})
+            data["municipality"] = municipality.pk if municipality else ""
+        if "wards" in values or instance is None:
+            data["wards"] = []
+            for name in split_list(values.get("wards", "")):
+                ward = self.wards.get((data.get("municipality") or None, normalize(name)))
+                if ward is None:
+                    errors.append(_("Unknown ward: %(value)s") % {"value": name})
+                else:
+                    data["wards"].append(ward.pk)
+        if "fields" in values or instance is None:
+            found, unknown = self.resolve_fields(values.get("fields", ""))
+            data["fields"] = [activity_field.pk for activity_field in found]
+            errors.extend(_("Unknown field of activity: %(value)s") % {"value": name} for name in unknown)
         for key, default in (("works_citywide", False), ("is_public", True)):
-            try:
-                data[key] = "on" if parse_bool(values.get(key, ""), default=default) else ""
-            except ValueError:
-                errors.append(_("Write はい or いいえ, not %(value)s") % {"value": values.get(key)})
-        return data, errors, partner_id
+            if key in values or instance is None:
+                try:
+                    data[key] = "on" if parse_bool(values.get(key, ""), default=default) else ""
+                except ValueError:
+                    errors.append(_("Write はい or いいえ, not %(value)s") % {"value": values.get(key)})
+        return data, errors
+
+
+def row_partner_id(row: CsvRow) -> tuple[int | None, str | None]:
+    """The ID of the partner a row updates (None for a new partner), or an error."""
+    value = row.values.get("id", "")
+    if not value:
+        return None, None
+    try:
+        return int(normalize_line(value)), None
+    except ValueError:
+        return None, _("ID %(value)s is not a number.") % {"value": value}
+
+
+def current_form_data(partner: Partner) -> dict:
+    data = {key: getattr(partner, key) for key in PLAIN_IMPORT_KEYS}
+    data = {key: "" if value is None else value for key, value in data.items()}
+    data.update(
+        partner_type=partner.partner_type_id,
+        municipality=partner.municipality_id,
+        wards=[ward.pk for ward in partner.wards.all()],
+        fields=[activity_field.pk for activity_field in partner.fields.all()],
+        works_citywide="on" if partner.works_citywide else "",
+        is_public="on" if partner.is_public else "",
+    )
+    return data
 
 
 def existing_partners(ids: list[int]) -> dict[int, Partner]:
-    return {partner.pk: partner for partner in Partner.objects.filter(pk__in=ids)}
+    partners = Partner.objects.filter(pk__in=ids).select_related("partner_type").prefetch_related("wards", "fields")
+    return {partner.pk: partner for partner in partners}

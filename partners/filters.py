@@ -9,6 +9,14 @@ from kyodo_portal.search import apply_search
 from partners.models import ActivityField, Partner, PartnerType, Ward
 
 
+class StableOrderingFilter(django_filters.OrderingFilter):
+    """Ordering with the primary key last, so that equal names or dates page the same way every time."""
+
+    def filter(self, qs, value):
+        qs = super().filter(qs, value)
+        return qs.order_by(*qs.query.order_by, "id") if value else qs
+
+
 class PartnerFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         label=_("Keyword"),
@@ -39,7 +47,7 @@ class PartnerFilter(django_filters.FilterSet):
         method="filter_verified",
         widget=forms.CheckboxInput,
     )
-    sort = django_filters.OrderingFilter(
+    sort = StableOrderingFilter(
         label=_("Sort by"),
         choices=[
             ("sort_key", _("Name (kana order)")),

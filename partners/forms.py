@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kyodo_portal.text import normalize_line
 from partners.images import process_logo
-from partners.models import Partner
+from partners.models import Partner, PartnerType
 from partners.validators import normalize_corporate_number
 
 
@@ -53,7 +53,16 @@ class PartnerForm(forms.ModelForm):
         return normalize_line(self.cleaned_data["name"])
 
     def clean_corporate_number(self) -> str:
-        return normalize_corporate_number(self.cleaned_data.get("corporate_number"))
+        number = normalize_corporate_number(self.cleaned_data.get("corporate_number"))
+        if number:
+            duplicate = Partner.objects.filter(corporate_number=number).exclude(pk=self.instance.pk).first()
+            if duplicate is not None:
+                raise forms.ValidationError(
+                    _("Corporate number %(number)s is already registered for %(name)s."),
+                    code="duplicate",
+                    params={"number": number, "name": duplicate.name},
+                )
+        return number
 
     def clean_logo(self):
         logo = self.cleaned_data.get("logo")
@@ -86,6 +95,27 @@ class PartnerImportForm(PartnerForm):
         fields = [
             name for name in PartnerForm.Meta.fields if name not in {"logo", "department", "represented_municipality"}
         ]
+
+    def clean_partner_type(self):
+        # A municipality or a department of the city needs its link, which only the admin form sets:
+        # such a row may update a partner that has the link, but not create or convert one.
+        partner_type = self.cleaned_data["partner_type"]
+        instance = self.instance
+        if partner_type.kind == PartnerType.Kind.DEPARTMENT and not instance.department_id:
+            raise forms.ValidationError(
+                _("Register a department of the city in the administration, not by CSV."), code="needs_admin"
+            )
+        if partner_type.kind == PartnerType.Kind.MUNICIPALITY and not instance.represented_municipality_id:
+            raise forms.ValidationError(
+                _("Register a municipality in the administration, not by CSV."), code="needs_admin"
+            )
+        if partner_type.kind == PartnerType.Kind.ORGANISATION and (
+            instance.department_id or instance.represented_municipality_id
+        ):
+            raise forms.ValidationError(
+                _("A municipality or department cannot become another type by CSV."), code="needs_admin"
+            )
+        return partner_type
 
 
 class PartnerCsvUploadForm(forms.Form):

@@ -51,7 +51,13 @@ def process_logo(upload) -> ContentFile:
                 image.save(output, format="PNG", optimize=True)
     except ValidationError:
         raise
-    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning):
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        # Pillow's own guard fires on opening, before our size check, for the largest declared sizes.
+        raise ValidationError(
+            _("The logo has too many pixels (%(side)s pixels on a side at most).") % {"side": limits["max_side"]},
+            code="too_many_pixels",
+        ) from None
+    except UnidentifiedImageError:
         raise ValidationError(_("The file is not an image we can read."), code="invalid_image") from None
     except (OSError, SyntaxError, ValueError):
         raise ValidationError(_("The image file is damaged."), code="invalid_image") from None

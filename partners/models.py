@@ -287,6 +287,8 @@ class Partner(models.Model):
                 fields=["corporate_number"],
                 condition=~Q(corporate_number=""),
                 name="partners_partner_unique_corporate_number",
+                violation_error_code="duplicate",
+                violation_error_message=_("This corporate number is already registered for another partner."),
             ),
         ]
         indexes = [
@@ -358,8 +360,19 @@ class Partner(models.Model):
                 )
         if self.department_id and self.municipality_id and self.department.municipality_id != self.municipality_id:
             errors.setdefault("department", []).append(_("The department belongs to another municipality."))
+        # Like Django's own field checks, leave out fields the caller excluded: a form that already
+        # rejected a field, or that does not have it, must not get a second message about it.
+        excluded = getattr(self, "_clean_exclude", set())
+        errors = {name: messages for name, messages in errors.items() if name not in excluded}
         if errors:
             raise ValidationError(errors)
+
+    def full_clean(self, exclude=None, validate_unique=True, validate_constraints=True) -> None:
+        self._clean_exclude = set(exclude or ())
+        try:
+            super().full_clean(exclude, validate_unique, validate_constraints)
+        finally:
+            del self._clean_exclude
 
 
 def kana_sort_key(text: str) -> str:

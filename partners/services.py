@@ -4,15 +4,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.db.models import Q
 from django.forms import ModelForm
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from kyodo_portal.search import search_fields
-from partners.csv_io import CsvRow, ReferenceLookup, existing_partners
+from partners.csv_io import CsvRow, ReferenceLookup, existing_partners, row_partner_id
 from partners.forms import PartnerImportForm
-from partners.models import ActivityField, Partner, kana_sort_key
+from partners.models import ActivityField, Partner, PartnerType, Ward, kana_sort_key
 
 
 class PartnerServiceError(Exception):
@@ -105,10 +106,17 @@ def partner_unverify(*, partner: Partner, user: User) -> Partner:
     return partner
 
 
-def activity_field_renamed(*, activity_field: ActivityField) -> int:
-    """A field's name is part of its partners' search text; refresh them."""
+def reference_renamed(*, instance: ActivityField | PartnerType | Ward) -> int:
+    """Names of fields, types and wards are part of their partners' search text; refresh those partners."""
+    related = {
+        ActivityField: Q(fields=instance),
+        PartnerType: Q(partner_type=instance),
+        Ward: Q(wards=instance),
+    }[type(instance)]
     partners = (
-        Partner.objects.filter(fields=activity_field).select_related("partner_type").prefetch_related("fields", "wards")
+        Partner.objects.filter(pk__in=Partner.objects.filter(related).values("pk"))
+        .select_related("partner_type")
+        .prefetch_related("fields", "wards")
     )
     return partners_refresh_derived(partners=partners)
 
@@ -142,14 +150,17 @@ def partners_import(*, rows: list[CsvRow], user: User) -> ImportOutcome:
     """
     outcome = ImportOutcome()
     lookup = ReferenceLookup()
-    prepared = [(row, *lookup.form_data(row)) for row in rows]
-    instances = existing_partners([partner_id for *_rest, partner_id in prepared if partner_id])
+    ids = [row_partner_id(row) for row in rows]
+    instances = existing_partners([partner_id for partner_id, _error in ids if partner_id])
     try:
         with transaction.atomic():
-            for row, data, lookup_errors, partner_id in prepared:
+            for row, (partner_id, id_error) in zip(rows, ids, strict=True):
                 instance = instances.get(partner_id) if partner_id else None
+                data, lookup_errors = lookup.form_data(row, instance)
+                if id_error:
+                    lookup_errors.append(id_error)
                 if partner_id and instance is None:
-                    lookup_errors = [*lookup_errors, _("No partner has ID %(id)s.") % {"id": partner_id}]
+                    lookup_errors.append(_("No partner has ID %(id)s.") % {"id": partner_id})
                 form = PartnerImportForm(data=data, instance=instance)
                 row_errors = list(lookup_errors)
                 if not form.is_valid():

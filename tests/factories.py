@@ -2,6 +2,7 @@
 
 import factory
 from django.contrib.auth.models import Group, Permission
+from stdnum.jp import cn
 
 from accounts.models import User
 from partners.models import ActivityField, Department, Municipality, Partner, PartnerType, Ward
@@ -130,3 +131,15 @@ class PartnerFactory(factory.django.DjangoModelFactory):
             from partners.services import partners_refresh_derived
 
             partners_refresh_derived(partners=[obj])
+
+
+class StaffFactory(UserFactory):
+    """Staff member with no permission on partners (may log in to the admin, nothing more)."""
+
+    is_staff = True
+
+
+def valid_corporate_number(n: int) -> str:
+    """A 13-digit 法人番号 with a correct check digit, distinct for each n."""
+    base = f"{n:012d}"
+    return cn.calc_check_digit(base) + base

@@ -1,0 +1,356 @@
+"""Writes to partners and the portal's data loading: search upkeep, history, verification, fixtures, demo accounts."""
+
+import datetime
+
+import pytest
+from django.contrib.auth.models import Group
+from django.core.checks import Error
+from django.core.checks.registry import registry
+from django.core.management import call_command
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.services import (
+    DEMO_ACCOUNTS,
+    PARTNER_EDITORS_GROUP,
+    DemoAccountsRefused,
+    demo_accounts_ensure,
+)
+from kyodo_portal.checks import DEMO_EMAIL_DOMAIN, demo_accounts_absent
+from kyodo_portal.fixtures import DEMO_FIXTURES, REFERENCE_FIXTURES, fixtures_load_missing
+from kyodo_portal.search import apply_search
+from partners.forms import PartnerForm
+from partners.models import ActivityField, Municipality, Partner, PartnerType, Ward
+from partners.services import (
+    PartnerServiceError,
+    partner_save_from_form,
+    partner_unverify,
+    partner_verify,
+    partners_refresh_derived,
+    reference_renamed,
+)
+from tests.factories import PartnerFactory, UserFactory
+
+
+def _found(query: str) -> set[str]:
+    return set(apply_search(Partner.objects.all(), query).values_list("name", flat=True))
+
+
+# --- saving from a form ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def saved_partner(partner_form_data, kawasaki_wards, activity_fields, admin_user):
+    form = PartnerForm(
+        data=partner_form_data(
+            name="ＮＰＯ里山クラブ",
+            name_kana="サトヤマクラブ",
+            description="雑木林の手入れをしています。",
+            wards=[kawasaki_wards["麻生区"].pk, kawasaki_wards["多摩区"].pk],
+            fields=[activity_fields["環境の保全"].pk, activity_fields["子どもの健全育成"].pk],
+        )
+    )
+    assert form.is_valid(), form.errors
+    return partner_save_from_form(form=form, user=admin_user, reason="テストでの登録")
+
+
+def test_save_from_form_fills_the_search_columns(saved_partner):
+    stored = Partner.objects.get(pk=saved_partner.pk)
+    for text in ("npo里山クラブ", "サトヤマクラブ", "雑木林", "環境の保全", "子どもの健全育成"):
+        assert text in stored.search_document
+    for ward in ("麻生区", "多摩区"):
+        assert ward in stored.search_document
+    assert "任意団体" in stored.search_document  # the type's name
+    assert {"森", "麻生", "環境"} & set(stored.search_grams.split(" ")) == {"麻生", "環境"}
+    assert stored.sort_key == "さとやまくらぶ"
+
+
+def test_save_from_form_makes_the_partner_findable_by_ward_and_field(saved_partner):
+    assert saved_partner.name == "NPO里山クラブ"  # the name itself is stored NFKC-normalised
+    assert _found("麻生区") == {saved_partner.name}
+    assert _found("環境") == {saved_partner.name}
+    assert _found("ｎｐｏ 子ども") == {saved_partner.name}
+
+
+def test_save_from_form_records_history_with_author_and_reason(saved_partner, admin_user):
+    history = list(saved_partner.history.all())
+    assert history, "a history row is written"
+    assert {row.history_user_id for row in history} == {admin_user.pk}
+    assert {row.history_change_reason for row in history} == {"テストでの登録"}
+    assert history[-1].history_type == "+"
+    latest = saved_partner.history.latest()
+    assert set(latest.wards.values_list("ward__name", flat=True)) == {"麻生区", "多摩区"}
+
+
+def test_editing_refreshes_search_and_adds_history(saved_partner, partner_form_data, partner_editor):
+    form = PartnerForm(data=partner_form_data(name="里山と竹林の会", description="竹林"), instance=saved_partner)
+    assert form.is_valid(), form.errors
+    partner_save_from_form(form=form, user=partner_editor, reason="改名")
+    assert _found("竹林") == {"里山と竹林の会"}
+    assert _found("雑木林") == set()
+    assert _found("麻生区") == set()  # the wards were cleared by the edit
+    latest = Partner.objects.get(pk=saved_partner.pk).history.latest()
+    assert latest.history_user == partner_editor
+    assert latest.history_change_reason == "改名"
+
+
+# --- verification ----------------------------------------------------------------------------------
+
+
+def test_verify_sets_when_and_by_whom(partner_types, admin_user):
+    partner = PartnerFactory(partner_type=partner_types["civic_group"])
+    before = timezone.now()
+    verified = partner_verify(partner=partner, user=admin_user)
+    partner.refresh_from_db()
+    assert partner.is_verified
+    assert before <= partner.verified_at <= timezone.now()
+    assert partner.verified_by == admin_user
+    assert verified.verified_at == partner.verified_at
+    latest = partner.history.latest()
+    assert latest.history_user == admin_user
+    assert latest.verified_at == partner.verified_at
+    assert latest.history_change_reason
+
+
+def test_verify_refuses_an_incomplete_record(partner_types, admin_user):
+    # An NPO法人 always has a 法人番号; a record without one (e.g. from old data) cannot be verified.
+    partner = PartnerFactory(partner_type=partner_types["npo"], corporate_number="")
+    history_rows = partner.history.count()
+    with pytest.raises(PartnerServiceError) as caught:
+        partner_verify(partner=partner, user=admin_user)
+    assert partner.name in str(caught.value)
+    partner.refresh_from_db()
+    assert partner.verified_at is None
+    assert partner.verified_by is None
+    assert partner.history.count() == history_rows
+
+
+def test_verify_refuses_a_department_partner_without_its_department(partner_types, admin_user):
+    partner = PartnerFactory(partner_type=partner_types["city_department"], department=None)
+    with pytest.raises(PartnerServiceError):
+        partner_verify(partner=partner, user=admin_user)
+
+
+def test_verifying_twice_keeps_the_first_verification(partner_types, admin_user, partner_editor):
+    first = timezone.now() - datetime.timedelta(days=30)
+    partner = PartnerFactory(partner_type=partner_types["civic_group"], verified_at=first, verified_by=admin_user)
+    partner_verify(partner=partner, user=partner_editor)
+    partner.refresh_from_db()
+    assert (partner.verified_at, partner.verified_by) == (first, admin_user)
+
+
+def test_unverify_clears_the_verification_and_records_who(partner_types, admin_user, partner_editor):
+    partner = PartnerFactory(
+        partner_type=partner_types["civic_group"], verified_at=timezone.now(), verified_by=admin_user
+    )
+    partner_unverify(partner=partner, user=partner_editor)
+    partner.refresh_from_db()
+    assert partner.verified_at is None
+    assert partner.verified_by is None
+    assert partner.history.latest().history_user == partner_editor
+
+
+def test_unverify_of_an_unverified_partner_changes_nothing(partner_types, admin_user):
+    partner = PartnerFactory(partner_type=partner_types["civic_group"])
+    rows = partner.history.count()
+    partner_unverify(partner=partner, user=admin_user)
+    assert partner.history.count() == rows
+
+
+# --- derived columns -------------------------------------------------------------------------------
+
+
+def test_renamed_activity_field_refreshes_its_partners_search_text(activity_fields):
+    environment = activity_fields["環境の保全"]
+    partner = PartnerFactory(name="川辺の会", fields=[environment, activity_fields["まちづくり"]])
+    PartnerFactory(name="無関係の会", fields=[activity_fields["まちづくり"]])
+    environment.name = "エコロジー"
+    environment.save()
+    assert reference_renamed(instance=environment) == 1
+    assert _found("エコロジー") == {partner.name}
+    assert _found("環境の保全") == set()
+
+
+def test_renamed_ward_refreshes_its_partners_once_each(kawasaki_wards):
+    asao = kawasaki_wards["麻生区"]
+    PartnerFactory(name="麻生の会", municipality=asao.municipality, wards=[asao, kawasaki_wards["多摩区"]])
+    PartnerFactory(name="多摩の会", municipality=asao.municipality, wards=[kawasaki_wards["多摩区"]])
+    asao.name = "新百合ヶ丘区"
+    asao.save()
+    assert reference_renamed(instance=asao) == 1
+    assert _found("新百合ヶ丘区") == {"麻生の会"}
+
+
+def test_renamed_partner_type_refreshes_its_partners(partner_types, kawasaki):
+    civic_group = partner_types["civic_group"]
+    PartnerFactory(name="市民の会", partner_type=civic_group, municipality=kawasaki)
+    PartnerFactory(name="町の会", partner_type=partner_types["neighbourhood_association"], municipality=kawasaki)
+    civic_group.name = "市民活動グループ"
+    civic_group.save()
+    assert reference_renamed(instance=civic_group) == 1
+    assert _found("市民活動グループ") == {"市民の会"}
+
+
+def test_renaming_an_activity_field_in_the_admin_refreshes_search_text(client_for, admin_user, activity_fields):
+    environment = activity_fields["環境の保全"]
+    PartnerFactory(name="川辺の会", fields=[environment])
+    response = client_for(admin_user).post(
+        reverse("admin:partners_activityfield_change", args=[environment.pk]),
+        {
+            "name": "自然環境",
+            "name_en": environment.name_en,
+            "legal_name": environment.legal_name,
+            "sort_order": environment.sort_order,
+            "is_active": "on",
+            "_save": "Save",
+        },
+    )
+    assert response.status_code == 302
+    assert _found("自然環境") == {"川辺の会"}
+
+
+@pytest.mark.parametrize("renamed", ["partner_type", "ward"])
+def test_renaming_a_type_or_ward_in_the_admin_refreshes_search_text(
+    client_for, admin_user, kawasaki_wards, partner_types, renamed
+):
+    ward = kawasaki_wards["麻生区"]
+    partner_type = partner_types["civic_group"]
+    PartnerFactory(name="川辺の会", partner_type=partner_type, municipality=ward.municipality, wards=[ward])
+    if renamed == "ward":
+        url = reverse("admin:partners_ward_change", args=[ward.pk])
+        data = {"municipality": ward.municipality_id, "code": ward.code, "name": "新百合ヶ丘区", "sort_order": 1}
+    else:
+        url = reverse("admin:partners_partnertype_change", args=[partner_type.pk])
+        data = {
+            "code": partner_type.code,
+            "name": "新百合ヶ丘団体",
+            "corporate_number_policy": partner_type.corporate_number_policy,
+            "kind": partner_type.kind,
+            "sort_order": partner_type.sort_order,
+        }
+    response = client_for(admin_user).post(url, {**data, "name_en": "", "_save": "Save"})
+    assert response.status_code == 302
+    assert _found("新百合ヶ丘") == {"川辺の会"}
+
+
+def test_refresh_derived_repairs_stale_columns_and_then_has_nothing_to_do(activity_fields):
+    partner = PartnerFactory(name="みどりの会", name_kana="ミドリノカイ", fields=[activity_fields["まちづくり"]])
+    Partner.objects.filter(pk=partner.pk).update(search_document="", search_grams="", sort_key="")
+    assert _found("まちづくり") == set()
+    assert partners_refresh_derived() == 1
+    stored = Partner.objects.get(pk=partner.pk)
+    assert "まちづくり" in stored.search_document
+    assert stored.sort_key == "みどりのかい"
+    assert _found("まちづくり") == {"みどりの会"}
+    assert partners_refresh_derived() == 0
+
+
+# --- fixtures --------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_fixtures_load_missing_inserts_once():
+    first = fixtures_load_missing(names=REFERENCE_FIXTURES)
+    assert first == {
+        "partners.PartnerType": 13,
+        "partners.ActivityField": 20,
+        "partners.Municipality": 7,
+        "partners.Ward": 7,
+        "partners.Department": 23,
+    }
+    assert fixtures_load_missing(names=REFERENCE_FIXTURES) == {}
+    assert PartnerType.objects.count() == 13
+    assert Ward.objects.filter(municipality__code="141305").count() == 7
+
+
+@pytest.mark.django_db
+def test_fixtures_load_missing_keeps_edits_and_restores_deletions():
+    fixtures_load_missing(names=REFERENCE_FIXTURES)
+    npo = PartnerType.objects.get(code="npo")
+    npo.name = "特定非営利活動法人"
+    npo.save()
+    ActivityField.objects.filter(name="観光").delete()
+    assert fixtures_load_missing(names=REFERENCE_FIXTURES) == {"partners.ActivityField": 1}
+    assert PartnerType.objects.get(code="npo").name == "特定非営利活動法人"
+    assert ActivityField.objects.filter(name="観光").exists()
+
+
+@pytest.mark.django_db
+def test_demo_partners_load_with_their_relations_and_become_searchable():
+    fixtures_load_missing(names=REFERENCE_FIXTURES)
+    inserted = fixtures_load_missing(names=DEMO_FIXTURES)
+    assert inserted["partners.Partner"] == Partner.objects.count() > 0
+    assert partners_refresh_derived() == Partner.objects.count()
+    meiji = Partner.objects.get(name="明治大学")
+    assert set(meiji.wards.values_list("name", flat=True)) == {"多摩区", "麻生区"}
+    assert meiji.pk in set(apply_search(Partner.objects.all(), "麻生区").values_list("pk", flat=True))
+    assert fixtures_load_missing(names=REFERENCE_FIXTURES + DEMO_FIXTURES) == {}
+    # New rows after an explicit-key load get fresh keys (sequences moved past the fixtures).
+    assert PartnerFactory(municipality=Municipality.objects.get(code="141305")).pk > meiji.pk
+
+
+@pytest.mark.django_db
+def test_load_portal_data_command_is_repeatable():
+    call_command("load_portal_data")
+    call_command("load_portal_data")
+    assert PartnerType.objects.count() == 13
+    assert Group.objects.filter(name=PARTNER_EDITORS_GROUP).exists()
+
+
+# --- demo accounts and the deploy check ------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_demo_accounts_are_refused_unless_allowed(settings):
+    settings.DEMO_ACCOUNTS_ALLOWED = False
+    with pytest.raises(DemoAccountsRefused):
+        demo_accounts_ensure()
+    assert not User.objects.filter(email__endswith=DEMO_EMAIL_DOMAIN).exists()
+
+
+@pytest.mark.django_db
+def test_demo_accounts_are_created_once_when_allowed(settings):
+    settings.DEMO_ACCOUNTS_ALLOWED = True
+    created = demo_accounts_ensure()
+    assert sorted(created) == sorted(account.email for account in DEMO_ACCOUNTS)
+    assert demo_accounts_ensure() == []
+    assert User.objects.filter(email__endswith=DEMO_EMAIL_DOMAIN).count() == len(DEMO_ACCOUNTS)
+    for account in DEMO_ACCOUNTS:
+        user = User.objects.get(email=account.email)
+        assert user.check_password(account.password)
+        assert user.is_superuser == account.is_superuser
+    editor = User.objects.get(email=f"partner-editor{DEMO_EMAIL_DOMAIN}")
+    assert editor.is_staff and not editor.is_superuser
+    assert editor.has_perm("partners.change_partner")
+    citizen = User.objects.get(email=f"citizen{DEMO_EMAIL_DOMAIN}")
+    assert not citizen.is_staff
+
+
+def test_deploy_check_is_registered():
+    assert demo_accounts_absent in registry.get_checks(include_deployment_checks=True)
+    assert demo_accounts_absent not in registry.get_checks(include_deployment_checks=False)
+
+
+@pytest.mark.django_db
+def test_deploy_check_reports_a_demo_account_in_production(settings):
+    settings.DEBUG = False
+    UserFactory(email=f"admin{DEMO_EMAIL_DOMAIN}")
+    errors = demo_accounts_absent(None)
+    assert len(errors) == 1
+    assert isinstance(errors[0], Error)
+    assert errors[0].id == "kyodo_portal.E001"
+
+
+@pytest.mark.django_db
+def test_deploy_check_is_quiet_without_demo_accounts(settings):
+    settings.DEBUG = False
+    UserFactory(email="someone@city.kawasaki.jp")
+    assert demo_accounts_absent(None) == []
+
+
+@pytest.mark.django_db
+def test_deploy_check_is_quiet_in_development(settings):
+    settings.DEBUG = True
+    UserFactory(email=f"admin{DEMO_EMAIL_DOMAIN}")
+    assert demo_accounts_absent(None) == []
