@@ -184,6 +184,13 @@ def logo_upload_to(instance: "Partner", filename: str) -> str:
     return f"partners/logos/{filename}"
 
 
+# Kept by name: services write one history entry per edit, relations included (see partner_save_from_form).
+partner_history = HistoricalRecords(
+    m2m_fields=["wards", "fields"],
+    excluded_fields=["search_document", "search_grams", "sort_key", "updated_at"],
+)
+
+
 class PartnerQuerySet(models.QuerySet):
     def public(self) -> "PartnerQuerySet":
         return self.filter(is_public=True)
@@ -272,10 +279,7 @@ class Partner(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
-    history = HistoricalRecords(
-        m2m_fields=[wards, fields],
-        excluded_fields=["search_document", "search_grams", "sort_key", "updated_at"],
-    )
+    history = partner_history
     objects = PartnerQuerySet.as_manager()
 
     class Meta:

@@ -11,9 +11,10 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from kyodo_portal.search import search_fields
+from kyodo_portal.text import normalize_line
 from partners.csv_io import CsvRow, ReferenceLookup, existing_partners, row_partner_id
 from partners.forms import PartnerImportForm
-from partners.models import ActivityField, Partner, PartnerType, Ward, kana_sort_key
+from partners.models import ActivityField, Partner, PartnerType, Ward, kana_sort_key, partner_history
 
 
 class PartnerServiceError(Exception):
@@ -63,11 +64,19 @@ def _refresh_one(partner: Partner) -> None:
 def partner_save_from_form(*, form: ModelForm, user: User | None, reason: str = "") -> Partner:
     """Save a validated partner form with its relations, history author and search columns."""
     partner: Partner = form.save(commit=False)
+    created = partner.pk is None
     partner._history_user = user
     if reason:
         partner._change_reason = reason
-    partner.save()
-    form.save_m2m()
+    # simple-history would write one entry for the save and one more per relation changed; one edit
+    # is one entry, with the relations as saved.
+    partner.skip_history_when_saving = True
+    try:
+        partner.save()
+        form.save_m2m()
+    finally:
+        del partner.skip_history_when_saving
+    partner_history.create_historical_record(partner, "+" if created else "~")
     _refresh_one(partner)
     return partner
 
@@ -138,6 +147,20 @@ class ImportOutcome:
         return not self.errors
 
 
+def _same_name_errors(data: dict) -> list[str]:
+    """A new row must not repeat a partner of the same municipality: uploading one file twice, or a
+    name twice in one file, would otherwise create the partner twice."""
+    name = normalize_line(data.get("name", ""))
+    if not name or not data.get("municipality"):
+        return []
+    existing = Partner.objects.filter(name=name, municipality_id=data["municipality"]).first()
+    if existing is None:
+        return []
+    return [
+        _("%(name)s is already registered (ID %(id)s); give its ID to update it.") % {"name": name, "id": existing.pk}
+    ]
+
+
 class _RollBack(Exception):
     """Raised inside the import transaction to undo every row when any row failed."""
 
@@ -161,6 +184,8 @@ def partners_import(*, rows: list[CsvRow], user: User) -> ImportOutcome:
                     lookup_errors.append(id_error)
                 if partner_id and instance is None:
                     lookup_errors.append(_("No partner has ID %(id)s.") % {"id": partner_id})
+                if instance is None and not id_error:
+                    lookup_errors.extend(_same_name_errors(data))
                 form = PartnerImportForm(data=data, instance=instance)
                 row_errors = list(lookup_errors)
                 if not form.is_valid():

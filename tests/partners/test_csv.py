@@ -262,6 +262,30 @@ def test_same_corporate_number_twice_in_a_file_is_an_error_on_the_second(kawasak
     assert not Partner.objects.exists()
 
 
+def test_uploading_the_same_file_twice_creates_each_partner_once(kawasaki, admin_user):
+    text = _csv_text([_row(団体名="海風の森をMAZUつくる会"), _row(団体名="ひまわり")])
+    first = _import_text(text, admin_user)
+    assert (first.created, first.errors) == (2, [])
+    second = _import_text(text, admin_user)
+    assert second.created == 0
+    assert [number for number, _message in second.errors] == [2, 3]
+    assert str(Partner.objects.get(name="海風の森をMAZUつくる会").pk) in second.errors[0][1]
+    assert Partner.objects.count() == 2
+
+
+def test_same_name_twice_in_a_file_is_an_error_on_the_second(kawasaki, admin_user):
+    text = _csv_text([_row(団体名="ＡＢＣの会"), _row(団体名="ABCの会")])
+    outcome = _import_text(text, admin_user)
+    assert [number for number, _message in outcome.errors] == [3]
+    assert not Partner.objects.exists()
+
+
+def test_same_name_in_another_municipality_is_a_different_partner(kawasaki, higashikurume, admin_user):
+    PartnerFactory(name="日本語教室の会", municipality=higashikurume)
+    outcome = _import_text(_csv_text([_row(団体名="日本語教室の会")]), admin_user)
+    assert (outcome.created, outcome.errors) == (1, [])
+
+
 def test_corporate_number_already_in_the_database_is_an_error(kawasaki, admin_user, partner_types):
     PartnerFactory(partner_type=partner_types["npo"], corporate_number=NPO_NUMBER, municipality=kawasaki)
     outcome = _import_text(_csv_text([_row(種別="npo", 法人番号=NPO_NUMBER)]), admin_user)
