@@ -7,9 +7,10 @@ from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 
 from accounts.models import User
-from kyodo_portal.checks import DEMO_EMAIL_DOMAIN
 
 PARTNER_EDITORS_GROUP = "パートナー管理者"
+# Reserved for documentation (RFC 2606): no demo address can ever reach a real mailbox.
+DEMO_EMAIL_DOMAIN = "@demo.kyodo-portal.invalid"
 
 
 @dataclass(frozen=True)
@@ -63,3 +64,7 @@ def demo_accounts_ensure() -> list[str]:
         user.groups.add(*Group.objects.filter(name__in=account.groups))
         created.append(account.email)
     return created
+
+
+def demo_administrator() -> User:
+    return User.objects.get(email=DEMO_ACCOUNTS[0].email)

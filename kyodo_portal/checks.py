@@ -4,17 +4,16 @@ from django.conf import settings
 from django.core.checks import Error, Tags, register
 from django.db import DatabaseError
 
-DEMO_EMAIL_DOMAIN = "@demo.kyodo-portal.invalid"
-
 
 @register(Tags.security, deploy=True)
 def demo_accounts_absent(app_configs, **kwargs):
     if settings.DEBUG:
         return []
     from accounts.models import User
+    from accounts.services import DEMO_EMAIL_DOMAIN
 
     try:
-        present = User.objects.filter(email__endswith=DEMO_EMAIL_DOMAIN).exists()
+        present = User.objects.filter(email__iendswith=DEMO_EMAIL_DOMAIN).exists()
     except DatabaseError:
         return []
     if present:

@@ -1,16 +1,20 @@
-"""Loading the portal's fixtures without overwriting what people have changed since.
+"""Loading the portal's fixtures without overwriting or resurrecting what people have changed since.
 
-`loaddata` overwrites rows that share a primary key; here a row is inserted only when its primary key
-is free, so running `make run` again keeps every edit and duplicates nothing.
+`loaddata` overwrites rows that share a primary key. Here each fixture row is inserted at most once
+per database (remembered in LoadedFixtureRow): an edited row keeps its edits, a deleted row stays
+deleted, and a row that would clash with data entered since (the same code or 法人番号) is skipped.
 """
 
 from collections import defaultdict
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
 from django.core import serializers
 from django.core.management.color import no_style
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
+
+from kyodo_portal.models import LoadedFixtureRow
 
 FIXTURE_DIR = Path(settings.BASE_DIR) / "fixtures"
 
@@ -19,32 +23,57 @@ REFERENCE_FIXTURES = ("reference", "city")
 DEMO_FIXTURES = ("demo_partners",)
 
 
+@dataclass
+class FixtureLoad:
+    inserted: dict[str, list] = field(default_factory=lambda: defaultdict(list))
+    skipped: dict[str, list] = field(default_factory=lambda: defaultdict(list))
+
+    def counts(self) -> dict[str, int]:
+        return {label: len(pks) for label, pks in self.inserted.items()}
+
+
 @transaction.atomic
-def fixtures_load_missing(*, names: tuple[str, ...]) -> dict[str, int]:
-    """Insert the objects of the named fixtures whose primary keys are not taken; count per model."""
-    inserted: dict[str, int] = defaultdict(int)
+def fixtures_load_missing(*, names: tuple[str, ...]) -> FixtureLoad:
+    """Insert the rows of the named fixtures that this database has never had."""
+    result = FixtureLoad()
     touched_models = set()
     for name in names:
-        path = FIXTURE_DIR / f"{name}.json"
-        with path.open(encoding="utf-8") as stream:
+        with (FIXTURE_DIR / f"{name}.json").open(encoding="utf-8") as stream:
             objects = list(serializers.deserialize("json", stream))
         by_model = defaultdict(list)
         for deserialized in objects:
             by_model[type(deserialized.object)].append(deserialized)
         for model, items in by_model.items():
-            existing = set(
+            label = model._meta.label
+            seen = set(LoadedFixtureRow.objects.filter(fixture=name, model=label).values_list("object_pk", flat=True))
+            present = set(
                 model._default_manager.filter(pk__in=[item.object.pk for item in items]).values_list("pk", flat=True)
             )
+            loaded = []
             for item in items:
-                if item.object.pk in existing:
+                key = str(item.object.pk)
+                if key in seen:
                     continue
-                item.save()
-                inserted[model._meta.label] += 1
+                loaded.append(key)
+                if item.object.pk in present:
+                    continue  # already here (loaded before this bookkeeping existed): adopt it as loaded
+                # Relations set by the load would each write a history entry; the caller writes one
+                # initial entry per row instead (partners_record_initial_history).
+                item.object.skip_history_when_saving = True
+                try:
+                    with transaction.atomic():
+                        item.save()
+                except IntegrityError:
+                    result.skipped[label].append(item.object.pk)
+                    continue
+                result.inserted[label].append(item.object.pk)
                 touched_models.add(model)
+            LoadedFixtureRow.objects.bulk_create(
+                [LoadedFixtureRow(fixture=name, model=label, object_pk=key) for key in loaded]
+            )
     if touched_models:
         # Rows inserted with explicit keys leave PostgreSQL's sequences behind; move them past the rows.
-        statements = connection.ops.sequence_reset_sql(no_style(), list(touched_models))
         with connection.cursor() as cursor:
-            for statement in statements:
+            for statement in connection.ops.sequence_reset_sql(no_style(), list(touched_models)):
                 cursor.execute(statement)
-    return dict(inserted)
+    return result

@@ -344,9 +344,12 @@ class Partner(models.Model):
                         % {"name": self.represented_municipality.name, "number": expected}
                     )
             policy = partner_type.corporate_number_policy
-            if policy == PartnerType.CorporateNumber.REQUIRED and not self.corporate_number:
+            # The city verifies a record against the National Tax Agency's register, so a type that has
+            # a 法人番号 needs it to be verified; an unverified record may still lack it.
+            if policy == PartnerType.CorporateNumber.REQUIRED and not self.corporate_number and self.is_verified:
                 errors.setdefault("corporate_number", []).append(
-                    _("A %(type)s has a corporate number (法人番号); enter it.") % {"type": partner_type.name}
+                    _("A verified %(type)s needs its corporate number (法人番号); enter it.")
+                    % {"type": partner_type.name}
                 )
             if policy == PartnerType.CorporateNumber.NONE and self.corporate_number:
                 errors.setdefault("corporate_number", []).append(

@@ -3,6 +3,7 @@
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.forms import ModelForm
@@ -87,19 +88,38 @@ def partner_verify(*, partner: Partner, user: User) -> Partner:
     partner = Partner.objects.select_for_update().select_related("partner_type").get(pk=partner.pk)
     if partner.is_verified:
         return partner
+    partner.verified_at = timezone.now()
+    partner.verified_by = user
     try:
         partner.full_clean(exclude=["logo"])
-    except Exception as error:
+    except ValidationError as error:
         raise PartnerServiceError(
             _("%(name)s cannot be verified until its record is complete: %(errors)s")
             % {"name": partner.name, "errors": "; ".join(_flatten_errors(error))}
         ) from error
-    partner.verified_at = timezone.now()
-    partner.verified_by = user
     partner._history_user = user
     partner._change_reason = _("Verified")
     partner.save(update_fields=["verified_at", "verified_by"])
     return partner
+
+
+def partners_record_initial_history(*, partner_ids: list[int], reason: str) -> int:
+    """History entries for partners that were inserted without one (by a fixture load)."""
+    partners = list(Partner.objects.filter(pk__in=partner_ids))
+    Partner.history.bulk_history_create(partners, default_change_reason=reason)
+    return len(partners)
+
+
+def partners_verify_complete(*, partner_ids: list[int], user: User) -> tuple[int, int]:
+    """Verify those of the partners whose records are complete; the others stay unverified."""
+    verified = left = 0
+    for partner in Partner.objects.filter(pk__in=partner_ids, verified_at__isnull=True):
+        try:
+            partner_verify(partner=partner, user=user)
+            verified += 1
+        except PartnerServiceError:
+            left += 1
+    return verified, left
 
 
 @transaction.atomic

@@ -1,13 +1,12 @@
 """Browser tests: Playwright driving Debian's Chromium against a live server, with axe-core checks."""
 
+import io
 import os
 from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-
-from kyodo_portal.fixtures import DEMO_FIXTURES, REFERENCE_FIXTURES, fixtures_load_missing
-from partners.services import partners_refresh_derived
+from django.core.management import call_command
 
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -66,10 +65,10 @@ def no_js_page(browser):
 
 
 @pytest.fixture
-def demo_site(live_server, transactional_db):
+def demo_site(live_server, transactional_db, settings):
     """The live server with the same reference and demo data that `make run` loads."""
-    fixtures_load_missing(names=REFERENCE_FIXTURES + DEMO_FIXTURES)
-    partners_refresh_derived()
+    settings.DEMO_ACCOUNTS_ALLOWED = True
+    call_command("load_portal_data", "--demo", stdout=io.StringIO())
     return live_server
 
 

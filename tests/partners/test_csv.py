@@ -241,7 +241,8 @@ def test_any_bad_row_imports_nothing_and_every_error_names_its_row(kawasaki, adm
             _row(団体名="正しい会"),
             _row(団体名="種別が変な会", 種別="宇宙人の会"),
             _row(団体名="番号が変なNPO", 種別="npo", 法人番号="9000020130001"),
-        ]
+        ],
+        headers=["団体名", "種別", "自治体コード", "法人番号"],
     )
     outcome = _import_text(text, admin_user)
     assert not outcome.ok
@@ -433,7 +434,12 @@ def test_admin_import_success_redirects_to_the_changelist(client_for, admin_user
 
 def test_admin_import_failure_lists_the_rows_and_imports_nothing(client_for, admin_user, kawasaki):
     data = _csv_text(
-        [_row(団体名="正しい会"), _row(団体名="変な会", 種別="宇宙人の会"), _row(団体名="変なNPO", 種別="npo")]
+        [
+            _row(団体名="正しい会"),
+            _row(団体名="変な会", 種別="宇宙人の会"),
+            _row(団体名="変なNPO", 種別="npo", 法人番号="9000020130001"),
+        ],
+        headers=["団体名", "種別", "自治体コード", "法人番号"],
     ).encode()
     response = client_for(admin_user).post(reverse("admin:partners_partner_import"), {"file": _upload(data)})
     assert response.status_code == 200

@@ -1,6 +1,7 @@
 """Writes to partners and the portal's data loading: search upkeep, history, verification, fixtures, demo accounts."""
 
 import datetime
+import io
 
 import pytest
 from django.contrib.auth.models import Group
@@ -13,11 +14,12 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.services import (
     DEMO_ACCOUNTS,
+    DEMO_EMAIL_DOMAIN,
     PARTNER_EDITORS_GROUP,
     DemoAccountsRefused,
     demo_accounts_ensure,
 )
-from kyodo_portal.checks import DEMO_EMAIL_DOMAIN, demo_accounts_absent
+from kyodo_portal.checks import demo_accounts_absent
 from kyodo_portal.fixtures import DEMO_FIXTURES, REFERENCE_FIXTURES, fixtures_load_missing
 from kyodo_portal.search import apply_search
 from partners.forms import PartnerForm
@@ -27,10 +29,11 @@ from partners.services import (
     partner_save_from_form,
     partner_unverify,
     partner_verify,
+    partners_import,
     partners_refresh_derived,
     reference_renamed,
 )
-from tests.factories import PartnerFactory, UserFactory
+from tests.factories import ActivityFieldFactory, DepartmentFactory, PartnerFactory, UserFactory
 
 
 def _found(query: str) -> set[str]:
@@ -252,42 +255,96 @@ def test_refresh_derived_repairs_stale_columns_and_then_has_nothing_to_do(activi
 @pytest.mark.django_db
 def test_fixtures_load_missing_inserts_once():
     first = fixtures_load_missing(names=REFERENCE_FIXTURES)
-    assert first == {
+    assert first.counts() == {
         "partners.PartnerType": 13,
         "partners.ActivityField": 20,
         "partners.Municipality": 7,
         "partners.Ward": 7,
         "partners.Department": 23,
     }
-    assert fixtures_load_missing(names=REFERENCE_FIXTURES) == {}
+    assert fixtures_load_missing(names=REFERENCE_FIXTURES).counts() == {}
     assert PartnerType.objects.count() == 13
     assert Ward.objects.filter(municipality__code="141305").count() == 7
 
 
 @pytest.mark.django_db
-def test_fixtures_load_missing_keeps_edits_and_restores_deletions():
+def test_fixtures_load_missing_keeps_edits_and_deletions():
     fixtures_load_missing(names=REFERENCE_FIXTURES)
     npo = PartnerType.objects.get(code="npo")
     npo.name = "特定非営利活動法人"
     npo.save()
     ActivityField.objects.filter(name="観光").delete()
-    assert fixtures_load_missing(names=REFERENCE_FIXTURES) == {"partners.ActivityField": 1}
+    assert fixtures_load_missing(names=REFERENCE_FIXTURES).counts() == {}
     assert PartnerType.objects.get(code="npo").name == "特定非営利活動法人"
-    assert ActivityField.objects.filter(name="観光").exists()
+    assert not ActivityField.objects.filter(name="観光").exists()
+
+
+@pytest.mark.django_db
+def test_a_fixture_row_clashing_with_data_entered_since_is_skipped_not_a_crash(partner_types):
+    """An administrator deleted 世田谷区 before the first load and entered it again by hand."""
+    fixtures_load_missing(names=REFERENCE_FIXTURES)
+    setagaya = Municipality.objects.get(code="131121")
+    PartnerFactory(
+        pk=9999,
+        name="世田谷区（手入力）",
+        partner_type=PartnerType.objects.get(code="municipality"),
+        municipality=setagaya,
+        represented_municipality=setagaya,
+        corporate_number="1000020131121",
+    )
+    result = fixtures_load_missing(names=DEMO_FIXTURES)
+    assert len(result.skipped["partners.Partner"]) == 1
+    assert Partner.objects.filter(corporate_number="1000020131121").count() == 1
+    assert fixtures_load_missing(names=DEMO_FIXTURES).counts() == {}
 
 
 @pytest.mark.django_db
 def test_demo_partners_load_with_their_relations_and_become_searchable():
     fixtures_load_missing(names=REFERENCE_FIXTURES)
-    inserted = fixtures_load_missing(names=DEMO_FIXTURES)
+    inserted = fixtures_load_missing(names=DEMO_FIXTURES).counts()
     assert inserted["partners.Partner"] == Partner.objects.count() > 0
     assert partners_refresh_derived() == Partner.objects.count()
     meiji = Partner.objects.get(name="明治大学")
     assert set(meiji.wards.values_list("name", flat=True)) == {"多摩区", "麻生区"}
     assert meiji.pk in set(apply_search(Partner.objects.all(), "麻生区").values_list("pk", flat=True))
-    assert fixtures_load_missing(names=REFERENCE_FIXTURES + DEMO_FIXTURES) == {}
-    # New rows after an explicit-key load get fresh keys (sequences moved past the fixtures).
-    assert PartnerFactory(municipality=Municipality.objects.get(code="141305")).pk > meiji.pk
+    assert fixtures_load_missing(names=REFERENCE_FIXTURES + DEMO_FIXTURES).counts() == {}
+    # New rows after an explicit-key load get fresh keys (sequences moved past every fixture row).
+    kawasaki = Municipality.objects.get(code="141305")
+    assert PartnerFactory(municipality=kawasaki).pk > 49
+    assert ActivityFieldFactory().pk > 20
+    assert DepartmentFactory(municipality=kawasaki).pk > 23
+
+
+@pytest.mark.django_db
+def test_every_demo_partner_is_valid_and_survives_an_export_import_round_trip(admin_user):
+    from partners.csv_io import export_partners, read_rows
+
+    fixtures_load_missing(names=REFERENCE_FIXTURES + DEMO_FIXTURES)
+    partners_refresh_derived()
+    for partner in Partner.objects.all():
+        partner.full_clean()
+    data = export_partners(Partner.objects.order_by("pk"))
+    outcome = partners_import(rows=read_rows(data.decode("utf-8-sig")), user=admin_user)
+    assert outcome.errors == []
+    assert outcome.updated == Partner.objects.count()
+
+
+@pytest.mark.django_db
+def test_demo_load_verifies_complete_records_as_the_demo_administrator(settings):
+    settings.DEMO_ACCOUNTS_ALLOWED = True
+    call_command("load_portal_data", "--demo", stdout=io.StringIO())
+    demo_admin = User.objects.get(email=f"admin{DEMO_EMAIL_DOMAIN}")
+    assert Partner.objects.filter(verified_at__isnull=False).exclude(verified_by=demo_admin).count() == 0
+    unverified = set(Partner.objects.filter(verified_at__isnull=True).values_list("partner_type__code", flat=True))
+    assert unverified == {"university", "company", "npo"}  # their 法人番号 are not in the source documents
+    assert Partner.objects.get(name="海風の森をMAZUつくる会").is_verified
+    assert Partner.objects.get(name="世田谷区").history.count() == 2  # loaded, then verified
+    # A second run verifies nothing again, even a partner whose verification was withdrawn since.
+    kaze = Partner.objects.get(name="海風の森をMAZUつくる会")
+    partner_unverify(partner=kaze, user=demo_admin)
+    call_command("load_portal_data", "--demo", stdout=io.StringIO())
+    kaze.refresh_from_db()
+    assert not kaze.is_verified
 
 
 @pytest.mark.django_db

@@ -2,30 +2,43 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from accounts.services import DemoAccountsRefused, demo_accounts_ensure, partner_editors_group_ensure
+from accounts.services import (
+    DemoAccountsRefused,
+    demo_accounts_ensure,
+    demo_administrator,
+    partner_editors_group_ensure,
+)
 from kyodo_portal.fixtures import DEMO_FIXTURES, REFERENCE_FIXTURES, fixtures_load_missing
-from partners.services import partners_refresh_derived
+from partners.models import Partner
+from partners.services import partners_record_initial_history, partners_refresh_derived, partners_verify_complete
 
 
 class Command(BaseCommand):
-    help = "Load the portal's reference data (and with --demo, demo partners and accounts) where missing."
+    help = "Load the portal's reference data (and with --demo, demo partners and accounts) where never loaded."
 
     def add_arguments(self, parser):
         parser.add_argument("--demo", action="store_true", help="Also load demo content and demo accounts.")
 
     def handle(self, *args, demo: bool, **options):
-        names = REFERENCE_FIXTURES + (DEMO_FIXTURES if demo else ())
-        inserted = fixtures_load_missing(names=names)
-        for label, count in sorted(inserted.items()):
-            self.stdout.write(f"  {label}: {count} added")
-        refreshed = partners_refresh_derived()
-        partner_editors_group_ensure()
-        self.stdout.write(f"  search text refreshed for {refreshed} partners")
         if demo:
             try:
-                created = demo_accounts_ensure()
+                for email in demo_accounts_ensure():
+                    self.stdout.write(f"  demo account created: {email}")
             except DemoAccountsRefused as error:
                 raise CommandError(f"{error} Load demo data only in development.") from error
-            for email in created:
-                self.stdout.write(f"  demo account created: {email}")
+        loaded = fixtures_load_missing(names=REFERENCE_FIXTURES + (DEMO_FIXTURES if demo else ()))
+        for label, count in sorted(loaded.counts().items()):
+            self.stdout.write(f"  {label}: {count} added")
+        for label, pks in sorted(loaded.skipped.items()):
+            self.stdout.write(self.style.WARNING(f"  {label}: {len(pks)} skipped, clashing with data entered since"))
+        partners_refresh_derived()
+        partner_editors_group_ensure()
+        new_partners = loaded.inserted.get(Partner._meta.label, [])
+        if new_partners:
+            partners_record_initial_history(partner_ids=new_partners, reason="初期データの読み込み")
+        if demo and new_partners:
+            # The demo administrator verifies the complete demo records, as an administrator would;
+            # the records say who verified them and when.
+            verified, left = partners_verify_complete(partner_ids=new_partners, user=demo_administrator())
+            self.stdout.write(f"  demo partners verified by the demo administrator: {verified} ({left} incomplete)")
         self.stdout.write(self.style.SUCCESS("Portal data is in place."))
