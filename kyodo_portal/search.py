@@ -46,7 +46,7 @@ def search_fields(*texts: str | None) -> dict[str, str]:
     return {"search_document": document, "search_grams": short_grams(document)}
 
 
-def search_filter(query: str | None, *, prefix: str = "") -> Q | None:
+def search_filter(query: str | None) -> Q | None:
     """A Q matching every term of the query (AND), or None for an empty query."""
     terms = search_terms(query)
     if not terms:
@@ -54,9 +54,9 @@ def search_filter(query: str | None, *, prefix: str = "") -> Q | None:
     condition = Q()
     for term in terms:
         if len(term) <= SHORT_TERM_LENGTH:
-            condition &= Q(**{f"{prefix}search_grams__has_gram": term})
+            condition &= Q(search_grams__has_gram=term)
         else:
-            condition &= Q(**{f"{prefix}search_document__contains": term})
+            condition &= Q(search_document__contains=term)
     return condition
 
 

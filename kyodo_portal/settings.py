@@ -44,7 +44,6 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
-    "django.contrib.humanize",
     "django_filters",
     "crispy_forms",
     "crispy_bootstrap5",
@@ -82,6 +81,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "kyodo_portal.context_processors.portal",
             ],
         },
     },
@@ -161,7 +161,9 @@ SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0" if DEBUG else "31536000"))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
-SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
+# Preloading commits the whole domain to HTTPS for browsers' lifetime: a city opts in deliberately.
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=False)
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
@@ -176,6 +178,7 @@ LOGGING = {
 
 # Demo accounts (README) are created only where this is on; it follows DEBUG and never runs in production.
 DEMO_ACCOUNTS_ALLOWED = DEBUG
+DEMO_BANNER = env_bool("DEMO_BANNER", default=DEBUG)
 
 PARTNER_LOGO = {
     "max_upload_bytes": 2 * 1024 * 1024,

@@ -25,7 +25,8 @@ def normalize_line(text: str | None) -> str:
 def search_terms(query: str | None) -> list[str]:
     """Split a search box entry into normalised terms (ideographic spaces count as spaces)."""
     terms: list[str] = []
-    for term in normalize(query).split(" "):
+    # People list words with 、 or a comma as well as with spaces (環境、子育て).
+    for term in normalize(query).replace("、", " ").replace(",", " ").split(" "):
         term = term[:MAX_TERM_LENGTH]
         if term and term not in terms:
             terms.append(term)

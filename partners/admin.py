@@ -3,6 +3,8 @@
 import rules
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.views.main import ERROR_FLAG
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import QuerySet
@@ -19,11 +21,27 @@ from kyodo_portal.search import apply_search
 from partners import csv_io, services
 from partners.forms import PartnerCsvUploadForm, PartnerForm
 from partners.models import ActivityField, Department, Municipality, Partner, PartnerType, Ward
+from partners.validators import normalize_corporate_number
 
 
 def refresh_renamed(obj, form, change) -> None:
     if change and "name" in form.changed_data:
         services.reference_renamed(instance=obj)
+
+
+class SearchedReferenceAdmin(admin.ModelAdmin):
+    """Admin of reference data whose names are part of partners' search text (fields, wards)."""
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        refresh_renamed(obj, form, change)
+
+    def delete_model(self, request, obj):
+        services.reference_delete(instance=obj)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            services.reference_delete(instance=obj)
 
 
 class WardInline(admin.TabularInline):
@@ -37,16 +55,23 @@ class MunicipalityAdmin(admin.ModelAdmin):
     search_fields = ("name", "code")
     inlines = [WardInline]
 
+    def save_formset(self, request, form, formset, change):
+        # Ward names edited or deleted here are part of their partners' search text, as in WardAdmin.
+        affected = {
+            partner_id
+            for ward_form in formset.initial_forms
+            if ward_form in formset.deleted_forms or "name" in ward_form.changed_data
+            for partner_id in services.partners_of(ward_form.instance)
+        }
+        super().save_formset(request, form, formset, change)
+        services.partners_refresh_ids(list(affected))
+
 
 @admin.register(Ward)
-class WardAdmin(admin.ModelAdmin):
+class WardAdmin(SearchedReferenceAdmin):
     list_display = ("name", "code", "municipality", "sort_order")
     list_filter = ("municipality",)
     search_fields = ("name", "code")
-
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        refresh_renamed(obj, form, change)
 
 
 @admin.register(Department)
@@ -69,14 +94,10 @@ class PartnerTypeAdmin(admin.ModelAdmin):
 
 
 @admin.register(ActivityField)
-class ActivityFieldAdmin(admin.ModelAdmin):
+class ActivityFieldAdmin(SearchedReferenceAdmin):
     list_display = ("name", "legal_name", "sort_order", "is_active")
     list_editable = ("sort_order", "is_active")
     search_fields = ("name", "legal_name")
-
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        refresh_renamed(obj, form, change)
 
 
 class VerifiedFilter(admin.SimpleListFilter):
@@ -88,7 +109,7 @@ class VerifiedFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value() == "yes":
-            return queryset.filter(verified_at__isnull=False)
+            return queryset.verified()
         if self.value() == "no":
             return queryset.filter(verified_at__isnull=True)
         return queryset
@@ -137,11 +158,17 @@ class PartnerAdmin(SimpleHistoryAdmin):
         return obj.is_verified
 
     def get_search_results(self, request, queryset, search_term):
-        # The same NFKC-normalised search as the public directory, so 森 or ＮＰＯ are found here too.
+        # The same NFKC-normalised search as the public directory, so 森 or ＮＰＯ are found here too;
+        # a 法人番号 (typed in any width, with hyphens) finds its partner as well.
+        number = normalize_corporate_number(search_term)
+        if len(number) == 13 and number.isdigit():
+            return queryset.filter(corporate_number=number), False
         return apply_search(queryset, search_term), False
 
     def save_model(self, request, obj, form, change):
-        services.partner_save_from_form(form=form, user=request.user, reason=_("Edited in the admin"))
+        restoring = request.resolver_match and request.resolver_match.url_name.endswith("simple_history")
+        reason = _("Restored from the history") if restoring else _("Edited in the admin")
+        services.partner_save_from_form(form=form, user=request.user, reason=reason)
 
     def save_related(self, request, form, formsets, change):
         # partner_save_from_form already saved the relations; only inline formsets would remain.
@@ -152,7 +179,25 @@ class PartnerAdmin(SimpleHistoryAdmin):
         if not rules.test_rule(rule, request.user):
             raise PermissionDenied
 
-    @admin.action(description=_("Verify the selected partners"))
+    # Actions and links are offered only to those who may use them (admin.action(permissions=...)).
+    def has_verify_permission(self, request: HttpRequest) -> bool:
+        return rules.test_rule("partners.verify_partner", request.user)
+
+    def has_export_permission(self, request: HttpRequest) -> bool:
+        return rules.test_rule("partners.export_partners", request.user)
+
+    def has_import_permission(self, request: HttpRequest) -> bool:
+        return rules.test_rule("partners.import_partners", request.user)
+
+    def changelist_view(self, request: HttpRequest, extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "can_import": self.has_import_permission(request),
+            "can_export": self.has_export_permission(request),
+        }
+        return super().changelist_view(request, extra_context)
+
+    @admin.action(description=_("Verify the selected partners"), permissions=["verify"])
     def verify_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
         self._require(request, "partners.verify_partner")
         verified = 0
@@ -169,14 +214,14 @@ class PartnerAdmin(SimpleHistoryAdmin):
                 messages.SUCCESS,
             )
 
-    @admin.action(description=_("Withdraw verification of the selected partners"))
+    @admin.action(description=_("Withdraw verification of the selected partners"), permissions=["verify"])
     def unverify_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
         self._require(request, "partners.verify_partner")
         for partner in queryset:
             services.partner_unverify(partner=partner, user=request.user)
         self.message_user(request, _("Verification withdrawn."), messages.SUCCESS)
 
-    @admin.action(description=_("Export the selected partners as CSV"))
+    @admin.action(description=_("Export the selected partners as CSV"), permissions=["export"])
     def export_selected_csv(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse:
         return self._csv_response(request, queryset)
 
@@ -197,7 +242,11 @@ class PartnerAdmin(SimpleHistoryAdmin):
 
     def export_view(self, request: HttpRequest) -> HttpResponse:
         """Export every partner the current admin filters and search select."""
-        changelist = self.get_changelist_instance(request)
+        try:
+            changelist = self.get_changelist_instance(request)
+        except IncorrectLookupParameters:
+            # As the changelist itself does: back to the list with its "invalid filter" notice.
+            return redirect(f"{reverse('admin:partners_partner_changelist')}?{ERROR_FLAG}=1")
         return self._csv_response(request, changelist.get_queryset(request))
 
     def import_view(self, request: HttpRequest) -> HttpResponse:
@@ -207,8 +256,11 @@ class PartnerAdmin(SimpleHistoryAdmin):
         if request.method == "POST":
             form = PartnerCsvUploadForm(request.POST, request.FILES)
             if form.is_valid():
+                upload = form.cleaned_data["file"]
                 try:
-                    text = csv_io.decode_upload(form.cleaned_data["file"].read())
+                    if upload.size > csv_io.MAX_IMPORT_BYTES:
+                        raise csv_io.CsvFileError(_("The file is too large (5 MB at most)."))
+                    text = csv_io.decode_upload(upload.read())
                     rows = csv_io.read_rows(text)
                 except csv_io.CsvFileError as error:
                     file_error = str(error)

@@ -8,13 +8,16 @@ import csv
 import io
 from dataclasses import dataclass
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kyodo_portal.text import normalize, normalize_line
 from partners.models import ActivityField, Municipality, Partner, PartnerType, Ward
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
-MAX_IMPORT_ROWS = 5000
+# Each row is validated and saved with its history; 1,000 rows stay well inside a request's time.
+MAX_IMPORT_ROWS = 1000
+MAX_ID = 2**63 - 1
 LIST_SEPARATORS = ("、", ",", ";", "|")
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 TRUE_WORDS = {"1", "true", "yes", "y", "はい", "公開", "○", "◯", "有"}
@@ -83,7 +86,9 @@ def export_partners(partners) -> bytes:
             "founded_year": "" if partner.founded_year is None else str(partner.founded_year),
             "is_public": "はい" if partner.is_public else "いいえ",
             "verified": "はい" if partner.is_verified else "いいえ",
-            "updated_at": partner.updated_at.astimezone().strftime("%Y-%m-%d %H:%M") if partner.updated_at else "",
+            "updated_at": timezone.localtime(partner.updated_at).strftime("%Y-%m-%d %H:%M")
+            if partner.updated_at
+            else "",
         }
         writer.writerow([_safe_cell(row.get(key, getattr(partner, key, "") or "")) for key, _header in COLUMNS])
     return ("\ufeff" + output.getvalue()).encode("utf-8")
@@ -104,6 +109,7 @@ def decode_upload(data: bytes) -> str:
 class CsvRow:
     number: int
     values: dict[str, str]
+    has_extra_cells: bool = False
 
 
 def read_rows(text: str) -> list[CsvRow]:
@@ -114,6 +120,9 @@ def read_rows(text: str) -> list[CsvRow]:
         raise CsvFileError(_("The file is empty.")) from None
     except csv.Error as error:
         raise CsvFileError(_("The file is not valid CSV: %(error)s") % {"error": error}) from None
+    duplicated = sorted({header for header in headers if header and headers.count(header) > 1})
+    if duplicated:
+        raise CsvFileError(_("Columns appear more than once: %(columns)s") % {"columns": "、".join(duplicated)})
     unknown = [header for header in headers if header and header not in HEADER_TO_KEY]
     if unknown:
         raise CsvFileError(
@@ -135,7 +144,8 @@ def read_rows(text: str) -> list[CsvRow]:
                 for header, cell in zip(headers, cells, strict=False)
                 if header
             }
-            rows.append(CsvRow(number=number, values=values))
+            extra = any(cell.strip() for cell in cells[len(headers) :])
+            rows.append(CsvRow(number=number, values=values, has_extra_cells=extra))
     except csv.Error as error:
         raise CsvFileError(_("The file is not valid CSV: %(error)s") % {"error": error}) from None
     return rows
@@ -203,6 +213,8 @@ class ReferenceLookup:
         """
         values = row.values
         errors: list[str] = []
+        if row.has_extra_cells:
+            errors.append(_("The row has more cells than the file has columns."))
         data = current_form_data(instance) if instance is not None else {}
         for key in PLAIN_IMPORT_KEYS:
             if key in values or instance is None:
@@ -213,7 +225,7 @@ class ReferenceLookup:
                 errors.append(_("Unknown type: %(value)s") % {"value": values.get("partner_type", "")})
             data["partner_type"] = partner_type.pk if partner_type else ""
         if "municipality" in values or instance is None:
-            municipality = self.municipalities.get(normalize(values.get("municipality", "")))
+            municipality = self.municipalities.get(_municipality_key(values.get("municipality", "")))
             if municipality is None:
                 errors.append(_("Unknown municipality: %(value)s") % {"value": values.get("municipality", "")})
             data["municipality"] = municipality.pk if municipality else ""
@@ -238,15 +250,24 @@ class ReferenceLookup:
         return data, errors
 
 
+def _municipality_key(value: str) -> str:
+    # Spreadsheets drop the leading zero of codes of prefectures 01–09 (011002 → 11002).
+    key = normalize(value)
+    return key.zfill(6) if key.isdigit() and len(key) == 5 else key
+
+
 def row_partner_id(row: CsvRow) -> tuple[int | None, str | None]:
     """The ID of the partner a row updates (None for a new partner), or an error."""
     value = row.values.get("id", "")
     if not value:
         return None, None
     try:
-        return int(normalize_line(value)), None
+        number = int(normalize_line(value))
     except ValueError:
         return None, _("ID %(value)s is not a number.") % {"value": value}
+    if not 1 <= number <= MAX_ID:
+        return None, _("No partner has ID %(id)s.") % {"id": value}
+    return number, None
 
 
 def current_form_data(partner: Partner) -> dict:

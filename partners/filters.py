@@ -67,8 +67,19 @@ class PartnerFilter(django_filters.FilterSet):
         for name, form_field in self.form.fields.items():
             if isinstance(form_field.widget, forms.Select):
                 form_field.widget.attrs["class"] = "form-select"
+            elif isinstance(form_field.widget, forms.CheckboxInput):
+                form_field.widget.attrs["class"] = "form-check-input"
+            else:
+                form_field.widget.attrs["class"] = "form-control"
             if self.form.errors.get(name):
                 form_field.widget.attrs.update({"aria-invalid": "true", "aria-describedby": f"id_{name}-error"})
+        self.form.fields["q"].widget.attrs["maxlength"] = 200
+        # Wards grouped by their municipality, so that a ward's city is clear when several are listed.
+        ward_field = self.form.fields["ward"]
+        groups: dict[str, list] = {}
+        for ward in ward_field.queryset:
+            groups.setdefault(ward.municipality.display_name, []).append((ward.pk, ward.display_name))
+        ward_field.widget.choices = [("", ward_field.empty_label), *groups.items()]
 
     def filter_keyword(self, queryset, name, value):
         return apply_search(queryset, value)
@@ -79,4 +90,4 @@ class PartnerFilter(django_filters.FilterSet):
         return queryset.filter(Q(pk__in=in_ward) | Q(works_citywide=True, municipality_id=ward.municipality_id))
 
     def filter_verified(self, queryset, name, value):
-        return queryset.filter(verified_at__isnull=False) if value else queryset
+        return queryset.verified() if value else queryset

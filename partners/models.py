@@ -315,6 +315,13 @@ class Partner(models.Model):
         return reverse("partners:detail", kwargs={"pk": self.pk})
 
     @property
+    def display_name(self) -> str:
+        """The English name in the English interface where there is one; the Japanese name otherwise."""
+        if self.name_en and not (get_language() or "ja").startswith("ja"):
+            return self.name_en
+        return self.name
+
+    @property
     def is_verified(self) -> bool:
         return self.verified_at is not None
 

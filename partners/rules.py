@@ -21,6 +21,7 @@ def is_public_partner(user, partner) -> bool:
 can_manage_partners = is_portal_admin | is_partner_editor
 
 rules.add_rule("partners.view_partner_page", is_public_partner | can_manage_partners)
+rules.add_rule("partners.view_hidden_partners", can_manage_partners)
 rules.add_rule("partners.view_private_contact", can_manage_partners)
 rules.add_rule("partners.verify_partner", can_manage_partners)
 rules.add_rule("partners.import_partners", can_manage_partners)

@@ -10,7 +10,7 @@ from partners.models import Partner, PartnerQuerySet
 
 def partners_visible_to(*, user) -> PartnerQuerySet:
     partners = Partner.objects.all()
-    if rules.test_rule("partners.view_private_contact", user):
+    if rules.test_rule("partners.view_hidden_partners", user):
         return partners
     return partners.public()
 

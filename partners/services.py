@@ -5,7 +5,6 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.forms import ModelForm
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -135,19 +134,31 @@ def partner_unverify(*, partner: Partner, user: User) -> Partner:
     return partner
 
 
-def reference_renamed(*, instance: ActivityField | PartnerType | Ward) -> int:
-    """Names of fields, types and wards are part of their partners' search text; refresh those partners."""
-    related = {
-        ActivityField: Q(fields=instance),
-        PartnerType: Q(partner_type=instance),
-        Ward: Q(wards=instance),
-    }[type(instance)]
+def partners_of(instance: ActivityField | PartnerType | Ward) -> list[int]:
+    """The partners whose search text holds this field's, type's or ward's name."""
+    related = {ActivityField: "fields", PartnerType: "partner_type", Ward: "wards"}[type(instance)]
+    return list(Partner.objects.filter(**{related: instance}).values_list("pk", flat=True).distinct())
+
+
+def partners_refresh_ids(partner_ids: list[int]) -> int:
+    """Recompute the derived columns of these partners."""
     partners = (
-        Partner.objects.filter(pk__in=Partner.objects.filter(related).values("pk"))
-        .select_related("partner_type")
-        .prefetch_related("fields", "wards")
+        Partner.objects.filter(pk__in=partner_ids).select_related("partner_type").prefetch_related("fields", "wards")
     )
     return partners_refresh_derived(partners=partners)
+
+
+def reference_renamed(*, instance: ActivityField | PartnerType | Ward) -> int:
+    """Names of fields, types and wards are part of their partners' search text; refresh those partners."""
+    return partners_refresh_ids(partners_of(instance))
+
+
+@transaction.atomic
+def reference_delete(*, instance: ActivityField | Ward) -> int:
+    """Delete a field of activity or a ward, and take its name out of its partners' search text."""
+    partner_ids = partners_of(instance)
+    instance.delete()
+    return partners_refresh_ids(partner_ids)
 
 
 def _flatten_errors(error) -> list[str]:
@@ -167,12 +178,15 @@ class ImportOutcome:
         return not self.errors
 
 
-def _same_name_errors(data: dict) -> list[str]:
+def _same_name_errors(data: dict, new_names: dict[tuple[str, int], int]) -> list[str]:
     """A new row must not repeat a partner of the same municipality: uploading one file twice, or a
     name twice in one file, would otherwise create the partner twice."""
     name = normalize_line(data.get("name", ""))
     if not name or not data.get("municipality"):
         return []
+    earlier_row = new_names.get((name, data["municipality"]))
+    if earlier_row is not None:
+        return [_("%(name)s is already on row %(row)s of this file.") % {"name": name, "row": earlier_row}]
     existing = Partner.objects.filter(name=name, municipality_id=data["municipality"]).first()
     if existing is None:
         return []
@@ -193,6 +207,8 @@ def partners_import(*, rows: list[CsvRow], user: User) -> ImportOutcome:
     """
     outcome = ImportOutcome()
     lookup = ReferenceLookup()
+    may_create = user.has_perm("partners.add_partner")
+    new_names: dict[tuple[str, int], int] = {}
     ids = [row_partner_id(row) for row in rows]
     instances = existing_partners([partner_id for partner_id, _error in ids if partner_id])
     try:
@@ -205,7 +221,9 @@ def partners_import(*, rows: list[CsvRow], user: User) -> ImportOutcome:
                 if partner_id and instance is None:
                     lookup_errors.append(_("No partner has ID %(id)s.") % {"id": partner_id})
                 if instance is None and not id_error:
-                    lookup_errors.extend(_same_name_errors(data))
+                    if not may_create:
+                        lookup_errors.append(_("You may update partners but not add new ones."))
+                    lookup_errors.extend(_same_name_errors(data, new_names))
                 form = PartnerImportForm(data=data, instance=instance)
                 row_errors = list(lookup_errors)
                 if not form.is_valid():
@@ -217,8 +235,9 @@ def partners_import(*, rows: list[CsvRow], user: User) -> ImportOutcome:
                 if row_errors:
                     outcome.errors.extend((row.number, message) for message in row_errors)
                     continue
-                partner_save_from_form(form=form, user=user, reason=_("CSV import"))
+                partner = partner_save_from_form(form=form, user=user, reason=_("CSV import"))
                 if instance is None:
+                    new_names[(partner.name, partner.municipality_id)] = row.number
                     outcome.created += 1
                 else:
                     outcome.updated += 1

@@ -2,6 +2,8 @@
 
 from django import template
 from django.utils.formats import number_format
+from django.utils.html import format_html
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from kyodo_portal import dates
@@ -42,3 +44,13 @@ def query_with(context, **changes):
             params[key] = value
     encoded = params.urlencode()
     return f"?{encoded}" if encoded else "?"
+
+
+@register.filter
+def display(obj):
+    """An object's name for this language; a Japanese name on a non-Japanese page is marked lang="ja"
+    so that screen readers pronounce it as Japanese (WCAG 3.1.2)."""
+    name = obj.display_name
+    if name == obj.name and not (get_language() or "ja").startswith("ja"):
+        return format_html('<span lang="ja">{}</span>', name)
+    return name

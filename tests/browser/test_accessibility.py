@@ -11,7 +11,7 @@ PUBLIC_PATHS = [
     "/partners/?q=森",
     "/partners/?q=該当なしの言葉",
     "/partners/?type=university&sort=-created_at",
-    "/partners/?ward=abc&type=nope",
+    "/partners/?ward=abc&type=nope&q=%00",
     "/partners/?page=2",
     "/no-such-page/",
 ]

@@ -188,3 +188,9 @@ def wildcard_partners(db):
 )
 def test_like_wildcards_in_the_query_are_literal(wildcard_partners, query, expected):
     assert _found(query) == expected
+
+
+def test_terms_listed_with_the_japanese_comma_are_separate_terms():
+    from kyodo_portal.text import search_terms
+
+    assert search_terms("環境、子育て，森") == ["環境", "子育て", "森"]

@@ -518,3 +518,42 @@ def test_many_partners_export_and_reimport_without_duplicates(kawasaki, partner_
     assert outcome.ok, outcome.errors
     assert outcome.updated == 15
     assert Partner.objects.count() == 15
+
+
+def test_duplicated_header_is_a_file_error():
+    with pytest.raises(CsvFileError):
+        read_rows("団体名,種別,自治体コード,団体名\r\n会,civic_group,141305,別の会\r\n")
+
+
+def test_cells_beyond_the_columns_are_a_row_error(kawasaki, admin_user):
+    outcome = _import_text("団体名,種別,自治体コード\r\n会,civic_group,141305,はみ出し\r\n", admin_user)
+    assert [number for number, _message in outcome.errors] == [2]
+    assert not Partner.objects.exists()
+
+
+def test_municipality_code_without_its_leading_zero_is_understood(admin_user, reference_data):
+    from partners.models import Municipality
+
+    Municipality.objects.create(code="011002", name="札幌市", prefecture="北海道")
+    outcome = _import_text(_csv_text([_row(自治体コード="11002")]), admin_user)
+    assert (outcome.created, outcome.errors) == (1, [])
+    assert Partner.objects.get().municipality.code == "011002"
+
+
+def test_same_name_twice_in_a_file_names_the_earlier_row_not_an_id(kawasaki, admin_user):
+    outcome = _import_text(_csv_text([_row(団体名="同じ会"), _row(団体名="同じ会")]), admin_user)
+    assert len(outcome.errors) == 1
+    number, message = outcome.errors[0]
+    assert number == 3
+    assert "2" in message and "ID" not in message
+
+
+def test_admin_search_finds_a_partner_by_its_corporate_number(client_for, admin_user, kawasaki, partner_types):
+    partner = PartnerFactory(
+        municipality=kawasaki, partner_type=partner_types["npo"], corporate_number=valid_corporate_number(3)
+    )
+    PartnerFactory(municipality=kawasaki)
+    number = valid_corporate_number(3)
+    full_width = number[0] + "-" + "".join(chr(ord(digit) + 0xFEE0) for digit in number[1:])
+    response = client_for(admin_user).get(reverse("admin:partners_partner_changelist"), {"q": full_width})
+    assert list(response.context["cl"].result_list) == [partner]

@@ -411,3 +411,52 @@ def test_deploy_check_is_quiet_in_development(settings):
     settings.DEBUG = True
     UserFactory(email=f"admin{DEMO_EMAIL_DOMAIN}")
     assert demo_accounts_absent(None) == []
+
+
+def test_deleting_a_field_or_ward_takes_its_name_out_of_search(activity_fields):
+    from partners.services import reference_delete
+    from tests.factories import WardFactory
+
+    ward = WardFactory(name="試験区")
+    partner = PartnerFactory(municipality=ward.municipality, fields=[activity_fields["観光"]], wards=[ward], name="会")
+    assert apply_search(Partner.objects.all(), "観光").exists()
+    assert reference_delete(instance=activity_fields["観光"]) == 1
+    assert reference_delete(instance=ward) == 1
+    partner.refresh_from_db()
+    assert "観光" not in partner.search_document and "試験区" not in partner.search_document
+
+
+def test_ward_renamed_or_deleted_on_the_municipality_page_updates_search(client_for, admin_user):
+    from tests.factories import MunicipalityFactory, WardFactory
+
+    kawasaki = MunicipalityFactory(name="試験市")
+    wards = [WardFactory(municipality=kawasaki, name="一の区"), WardFactory(municipality=kawasaki, name="二の区")]
+    partner = PartnerFactory(municipality=kawasaki, wards=wards, name="会")
+    data = {
+        "code": kawasaki.code,
+        "name": kawasaki.name,
+        "name_en": kawasaki.name_en,
+        "prefecture": kawasaki.prefecture,
+        "wards-TOTAL_FORMS": len(wards),
+        "wards-INITIAL_FORMS": len(wards),
+        "wards-MIN_NUM_FORMS": 0,
+        "wards-MAX_NUM_FORMS": 1000,
+    }
+    for index, ward in enumerate(wards):
+        data.update(
+            {
+                f"wards-{index}-id": ward.pk,
+                f"wards-{index}-municipality": kawasaki.pk,
+                f"wards-{index}-name": "新しい区" if index == 0 else ward.name,
+                f"wards-{index}-name_en": ward.name_en,
+                f"wards-{index}-code": ward.code,
+                f"wards-{index}-sort_order": ward.sort_order,
+            }
+        )
+    data["wards-1-DELETE"] = "on"
+    response = client_for(admin_user).post(reverse("admin:partners_municipality_change", args=[kawasaki.pk]), data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    partner.refresh_from_db()
+    assert "新しい区" in partner.search_document
+    assert wards[0].name not in partner.search_document
+    assert wards[1].name not in partner.search_document
