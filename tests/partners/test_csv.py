@@ -557,3 +557,19 @@ def test_admin_search_finds_a_partner_by_its_corporate_number(client_for, admin_
     full_width = number[0] + "-" + "".join(chr(ord(digit) + 0xFEE0) for digit in number[1:])
     response = client_for(admin_user).get(reverse("admin:partners_partner_changelist"), {"q": full_width})
     assert list(response.context["cl"].result_list) == [partner]
+
+
+def test_a_failing_row_rolls_back_an_earlier_update_and_its_history(kawasaki, admin_user):
+    partner = PartnerFactory(municipality=kawasaki, name="元の名前の会")
+    history_before = partner.history.count()
+    text = _csv_text(
+        [
+            {"ID": str(partner.pk), "団体名": "新しい名前の会", "種別": "civic_group", "自治体コード": "141305"},
+            {"ID": "", "団体名": "種別が変な会", "種別": "宇宙人の会", "自治体コード": "141305"},
+        ]
+    )
+    outcome = _import_text(text, admin_user)
+    assert [number for number, _message in outcome.errors] == [3]
+    partner.refresh_from_db()
+    assert partner.name == "元の名前の会"
+    assert partner.history.count() == history_before
