@@ -205,14 +205,15 @@ class ReferenceLookup:
                 start += 1
         return found, unknown
 
-    def form_data(self, row: CsvRow, instance: Partner | None) -> tuple[dict, list[str]]:
-        """The form data for a row and its lookup errors.
+    def form_data(self, row: CsvRow, instance: Partner | None) -> tuple[dict, list[str], set[str]]:
+        """The form data for a row, its lookup errors, and the fields those errors are about.
 
         A row that updates a partner starts from the partner's current values, so a column the file
         does not have keeps its value rather than being emptied.
         """
         values = row.values
         errors: list[str] = []
+        failed: set[str] = set()
         if row.has_extra_cells:
             errors.append(_("The row has more cells than the file has columns."))
         data = current_form_data(instance) if instance is not None else {}
@@ -223,11 +224,13 @@ class ReferenceLookup:
             partner_type = self.types.get(normalize(values.get("partner_type", "")))
             if partner_type is None:
                 errors.append(_("Unknown type: %(value)s") % {"value": values.get("partner_type", "")})
+                failed.add("partner_type")
             data["partner_type"] = partner_type.pk if partner_type else ""
         if "municipality" in values or instance is None:
             municipality = self.municipalities.get(_municipality_key(values.get("municipality", "")))
             if municipality is None:
                 errors.append(_("Unknown municipality: %(value)s") % {"value": values.get("municipality", "")})
+                failed.add("municipality")
             data["municipality"] = municipality.pk if municipality else ""
         if "wards" in values or instance is None:
             data["wards"] = []
@@ -247,7 +250,7 @@ class ReferenceLookup:
                     data[key] = "on" if parse_bool(values.get(key, ""), default=default) else ""
                 except ValueError:
                     errors.append(_("Write はい or いいえ, not %(value)s") % {"value": values.get(key)})
-        return data, errors
+        return data, errors, failed
 
 
 def _municipality_key(value: str) -> str:

@@ -215,7 +215,7 @@ def partners_import(*, rows: list[CsvRow], user: User) -> ImportOutcome:
         with transaction.atomic():
             for row, (partner_id, id_error) in zip(rows, ids, strict=True):
                 instance = instances.get(partner_id) if partner_id else None
-                data, lookup_errors = lookup.form_data(row, instance)
+                data, lookup_errors, failed_fields = lookup.form_data(row, instance)
                 if id_error:
                     lookup_errors.append(id_error)
                 if partner_id and instance is None:
@@ -230,6 +230,7 @@ def partners_import(*, rows: list[CsvRow], user: User) -> ImportOutcome:
                     row_errors += [
                         f"{form.fields[name].label if name in form.fields else ''}: {message}".lstrip(": ")
                         for name, messages in form.errors.items()
+                        if name not in failed_fields  # already said, in the lookup's words
                         for message in messages
                     ]
                 if row_errors:
