@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "kyodo_portal",
     "accounts",
     "partners",
+    "projects",
 ]
 
 MIDDLEWARE = [
@@ -179,6 +180,15 @@ LOGGING = {
 # Demo accounts (README) are created only where this is on; it follows DEBUG and never runs in production.
 DEMO_ACCOUNTS_ALLOWED = DEBUG
 DEMO_BANNER = env_bool("DEMO_BANNER", default=DEBUG)
+
+PROJECT_PHOTO = {
+    "max_upload_bytes": 10 * 1024 * 1024,
+    "max_pixels": 40_000_000,
+    "max_side": 10000,
+    "display_side": 1600,
+    "thumbnail_side": 400,
+}
+PROJECT_ATTACHMENT_MAX_BYTES = 20 * 1024 * 1024
 
 PARTNER_LOGO = {
     "max_upload_bytes": 2 * 1024 * 1024,

@@ -121,7 +121,7 @@ class PartnerAdmin(SimpleHistoryAdmin):
     list_display = ("name", "partner_type", "municipality", "is_verified_display", "is_public", "updated_at")
     list_filter = (VerifiedFilter, "partner_type", "is_public", "municipality", "fields", "wards")
     list_select_related = ("partner_type", "municipality")
-    search_fields = ("name",)  # replaced by the normalised Japanese search below
+    search_fields = ("name",)  # replaced by the normalised Japanese search below (autocomplete uses it too)
     # Checkbox lists rather than filter_horizontal: they need no JavaScript and carry no invalid ARIA.
     formfield_overrides = {models.ManyToManyField: {"widget": forms.CheckboxSelectMultiple}}
     readonly_fields = ("verified_at", "verified_by", "created_at", "updated_at")

@@ -393,3 +393,38 @@ def kana_sort_key(text: str) -> str:
     """Sort by reading: NFKC, then katakana folded to hiragana so ア and あ sort together."""
     folded = normalize(text)
     return "".join(chr(ord(char) - 0x60) if "ァ" <= char <= "ヶ" else char for char in folded)[:200]
+
+
+class StaffAssignment(models.Model):
+    """A member of city staff working for a department; the work covers the departments below it too."""
+
+    class Role(models.TextChoices):
+        OFFICER = "officer", _("Officer (担当職員)")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="staff_assignments",
+        verbose_name=_("user"),
+    )
+    department = models.ForeignKey(
+        Department, on_delete=models.CASCADE, related_name="staff_assignments", verbose_name=_("department")
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.OFFICER)
+
+    class Meta:
+        verbose_name = _("staff assignment")
+        verbose_name_plural = _("staff assignments")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "department", "role"], name="partners_staff_assignment_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} – {self.department} ({self.get_role_display()})"
+
+
+def departments_under(department_ids) -> models.QuerySet:
+    """The departments with these ids and every department below them (局 → 部 → 課, three levels)."""
+    return Department.objects.filter(
+        Q(pk__in=department_ids) | Q(parent__in=department_ids) | Q(parent__parent__in=department_ids)
+    )

@@ -7,6 +7,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from partners.selectors import partner_detail, partner_directory
+from projects.selectors import projects_of_partner
 
 PAGE_SIZE = 20
 
@@ -33,5 +34,6 @@ def partner_detail_page(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "partner": partner,
             "show_private": rules.test_rule("partners.view_private_contact", request.user),
+            "projects": projects_of_partner(partner=partner),
         },
     )

@@ -261,6 +261,8 @@ def test_fixtures_load_missing_inserts_once():
         "partners.Municipality": 7,
         "partners.Ward": 7,
         "partners.Department": 23,
+        "projects.CollaborationForm": 8,
+        "projects.Scheme": 8,
     }
     assert fixtures_load_missing(names=REFERENCE_FIXTURES).counts() == {}
     assert PartnerType.objects.count() == 13

@@ -11,6 +11,8 @@ from accounts.services import (
 from kyodo_portal.fixtures import DEMO_FIXTURES, REFERENCE_FIXTURES, fixtures_load_missing
 from partners.models import Partner
 from partners.services import partners_record_initial_history, partners_refresh_derived, partners_verify_complete
+from projects.models import Project
+from projects.services import projects_record_initial_history, projects_refresh_derived
 
 
 class Command(BaseCommand):
@@ -32,10 +34,14 @@ class Command(BaseCommand):
         for label, pks in sorted(loaded.skipped.items()):
             self.stdout.write(self.style.WARNING(f"  {label}: {len(pks)} skipped, clashing with data entered since"))
         partners_refresh_derived()
+        projects_refresh_derived()
         partner_editors_group_ensure()
         new_partners = loaded.inserted.get(Partner._meta.label, [])
         if new_partners:
             partners_record_initial_history(partner_ids=new_partners, reason="初期データの読み込み")
+        new_projects = loaded.inserted.get(Project._meta.label, [])
+        if new_projects:
+            projects_record_initial_history(project_ids=new_projects, reason="初期データの読み込み")
         if demo and new_partners:
             # The demo administrator verifies the complete demo records, as an administrator would;
             # the records say who verified them and when.

@@ -1,0 +1,48 @@
+"""Administration of projects and their reference data (forms of collaboration, schemes, agreements)."""
+
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from projects.models import Agreement, CollaborationForm, OutcomeIndicator, Project, ProjectParty, Scheme
+
+
+@admin.register(CollaborationForm)
+class CollaborationFormAdmin(admin.ModelAdmin):
+    list_display = ("name", "code", "sort_order")
+    list_editable = ("sort_order",)
+
+
+@admin.register(Scheme)
+class SchemeAdmin(admin.ModelAdmin):
+    list_display = ("name", "code", "municipality", "sort_order")
+    list_editable = ("sort_order",)
+
+
+@admin.register(Agreement)
+class AgreementAdmin(admin.ModelAdmin):
+    list_display = ("title", "municipality", "signed_on")
+    search_fields = ("title",)
+    autocomplete_fields = ("parties",)
+
+
+class PartyInline(admin.TabularInline):
+    model = ProjectParty
+    extra = 0
+    autocomplete_fields = ("partner",)
+
+
+class IndicatorInline(admin.TabularInline):
+    model = OutcomeIndicator
+    extra = 0
+
+
+@admin.register(Project)
+class ProjectAdmin(SimpleHistoryAdmin):
+    """Everything about any project, for administrators; staff use the project pages (/projects/manage/)."""
+
+    list_display = ("title", "scheme", "municipality", "fiscal_year_start", "status", "is_published", "is_synthetic")
+    list_filter = ("is_published", "status", "scheme", "is_synthetic", "municipality")
+    list_select_related = ("scheme", "municipality")
+    search_fields = ("title",)
+    inlines = [PartyInline, IndicatorInline]
+    readonly_fields = ("published_at", "created_at", "updated_at")

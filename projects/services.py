@@ -1,0 +1,204 @@
+"""Every write to projects: saving a project with its parties and indicators, publishing, media."""
+
+import uuid
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.db.models import Prefetch
+from django.forms import BaseInlineFormSet, ModelForm
+from django.utils import timezone
+from django.utils.text import get_valid_filename
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from kyodo_portal.images import ImageLimits, encode, open_checked
+from kyodo_portal.search import search_fields
+from partners.models import kana_sort_key
+from projects.models import Project, ProjectAttachment, ProjectParty, ProjectPhoto, project_history
+
+PDF_MAGIC = b"%PDF-"
+
+
+def project_derived_values(project: Project) -> dict[str, str]:
+    """The columns computed from a project and its parties: reading order and search text."""
+    return {
+        "sort_key": kana_sort_key(project.title),
+        **search_fields(
+            project.title,
+            project.title_en,
+            project.problem,
+            project.activities,
+            project.outcomes,
+            *(party.partner.name for party in project.parties.all()),
+            *(party.role for party in project.parties.all()),
+        ),
+    }
+
+
+def projects_refresh_derived(*, projects: Iterable[Project] | None = None) -> int:
+    """Recompute the derived columns (after a fixture load, or when a partner is renamed)."""
+    if projects is None:
+        projects = Project.objects.prefetch_related(
+            Prefetch("parties", queryset=ProjectParty.objects.select_related("partner"))
+        )
+    changed = []
+    for project in projects:
+        values = project_derived_values(project)
+        if any(getattr(project, name) != value for name, value in values.items()):
+            for name, value in values.items():
+                setattr(project, name, value)
+            changed.append(project)
+    Project.objects.bulk_update(changed, ["sort_key", "search_document", "search_grams"], batch_size=500)
+    return len(changed)
+
+
+def projects_record_initial_history(*, project_ids: list[int], reason: str) -> int:
+    """History entries for projects that were inserted without one (by a fixture load)."""
+    projects = list(Project.objects.filter(pk__in=project_ids))
+    Project.history.bulk_history_create(projects, default_change_reason=reason)
+    return len(projects)
+
+
+@transaction.atomic
+def project_save(
+    *,
+    form: ModelForm,
+    formsets: Iterable[BaseInlineFormSet],
+    user: User,
+    creation_token: uuid.UUID | None = None,
+) -> Project:
+    """Save a validated project form and its party and indicator formsets as one edit.
+
+    A new project submitted twice with the same creation token is created once: the second
+    submission finds the first project and changes nothing.
+    """
+    project: Project = form.save(commit=False)
+    created = project.pk is None
+    if created and creation_token is not None:
+        existing = Project.objects.filter(creation_token=creation_token).first()
+        if existing is not None:
+            return existing
+        project.creation_token = creation_token
+    project._history_user = user
+    project._change_reason = _("Created") if created else _("Edited")
+    # One edit is one history entry, written after the relations are saved (see partners' services).
+    project.skip_history_when_saving = True
+    try:
+        with transaction.atomic():
+            project.save()
+    except IntegrityError:
+        # The same token committed by a concurrent request in the meantime.
+        del project.skip_history_when_saving
+        return Project.objects.get(creation_token=creation_token)
+    try:
+        form.save_m2m()
+        for formset in formsets:
+            formset.instance = project
+            formset.save()
+    finally:
+        del project.skip_history_when_saving
+    project_history.create_historical_record(project, "+" if created else "~")
+    _refresh_one(project)
+    return project
+
+
+def _refresh_one(project: Project) -> None:
+    project = Project.objects.prefetch_related(
+        Prefetch("parties", queryset=ProjectParty.objects.select_related("partner"))
+    ).get(pk=project.pk)
+    Project.objects.filter(pk=project.pk).update(**project_derived_values(project))
+
+
+class ProjectServiceError(Exception):
+    """A write that cannot be done, with a message for the user."""
+
+
+@transaction.atomic
+def project_publish(*, project: Project, user: User) -> Project:
+    """Publish a draft: it appears in the public catalogue. A project needs a party to be published."""
+    project = Project.objects.select_for_update().get(pk=project.pk)
+    if project.is_published:
+        return project
+    if not project.parties.exists():
+        raise ProjectServiceError(_("Add at least one party and its role before publishing."))
+    project.is_published = True
+    project.published_at = project.published_at or timezone.now()
+    project._history_user = user
+    project._change_reason = _("Published")
+    project.save(update_fields=["is_published", "published_at", "updated_at"])
+    return project
+
+
+@transaction.atomic
+def project_unpublish(*, project: Project, user: User) -> Project:
+    project = Project.objects.select_for_update().get(pk=project.pk)
+    if not project.is_published:
+        return project
+    project.is_published = False
+    project._history_user = user
+    project._change_reason = _("Withdrawn from publication")
+    project.save(update_fields=["is_published", "updated_at"])
+    return project
+
+
+def _photo_limits() -> ImageLimits:
+    limits = settings.PROJECT_PHOTO
+    return ImageLimits(
+        max_upload_bytes=limits["max_upload_bytes"], max_pixels=limits["max_pixels"], max_side=limits["max_side"]
+    )
+
+
+@transaction.atomic
+def project_photo_add(*, project: Project, upload, alt_text: str, caption: str, user: User) -> ProjectPhoto:
+    """Add a photo: re-encoded as JPEG for the page and a small thumbnail for lists."""
+    image = open_checked(upload, _photo_limits())
+    order = (project.photos.order_by("-order").values_list("order", flat=True).first() or 0) + 1
+    return ProjectPhoto.objects.create(
+        project=project,
+        image=encode(image, side=settings.PROJECT_PHOTO["display_side"], image_format="JPEG"),
+        thumbnail=encode(image, side=settings.PROJECT_PHOTO["thumbnail_side"], image_format="JPEG"),
+        alt_text=alt_text,
+        caption=caption,
+        order=order,
+    )
+
+
+def project_photo_delete(*, photo: ProjectPhoto, user: User) -> None:
+    photo.image.delete(save=False)
+    photo.thumbnail.delete(save=False)
+    photo.delete()
+
+
+@transaction.atomic
+def project_attachment_add(*, project: Project, upload, title: str, user: User) -> ProjectAttachment:
+    """Add a PDF: checked by its content, not its name, and stored under a sanitised name."""
+    if upload.size > settings.PROJECT_ATTACHMENT_MAX_BYTES:
+        raise ValidationError(
+            _("The file is too large (%(size)s MB at most).")
+            % {"size": settings.PROJECT_ATTACHMENT_MAX_BYTES // (1024 * 1024)},
+            code="file_too_large",
+        )
+    upload.seek(0)
+    head = upload.read(1024)
+    if PDF_MAGIC not in head:
+        raise ValidationError(_("Upload a PDF file."), code="not_pdf")
+    upload.seek(0)
+    name = get_valid_filename(upload.name.rsplit("/", 1)[-1].rsplit("\\", 1)[-1]) or "attachment.pdf"
+    if not name.lower().endswith(".pdf"):
+        name = f"{name}.pdf"
+    order = (project.attachments.order_by("-order").values_list("order", flat=True).first() or 0) + 1
+    return ProjectAttachment.objects.create(
+        project=project,
+        title=title,
+        file=ContentFile(upload.read(), name=f"{uuid.uuid4().hex[:8]}-{name}"),
+        size=upload.size,
+        order=order,
+    )
+
+
+def project_attachment_delete(*, attachment: ProjectAttachment, user: User) -> None:
+    attachment.file.delete(save=False)
+    attachment.delete()
