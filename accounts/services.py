@@ -7,6 +7,7 @@ from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 
 from accounts.models import User
+from partners.models import Department, StaffAssignment
 
 PARTNER_EDITORS_GROUP = "パートナー管理者"
 # Reserved for documentation (RFC 2606): no demo address can ever reach a real mailbox.
@@ -20,6 +21,7 @@ class DemoAccount:
     display_name: str
     is_superuser: bool = False
     groups: tuple[str, ...] = ()
+    departments: tuple[str, ...] = ()  # city staff: the departments they work for, by name
 
 
 DEMO_ACCOUNTS = (
@@ -28,6 +30,13 @@ DEMO_ACCOUNTS = (
         f"partner-editor{DEMO_EMAIL_DOMAIN}", "kyodo-editor-2026", "デモ 団体情報担当", groups=(PARTNER_EDITORS_GROUP,)
     ),
     DemoAccount(f"citizen{DEMO_EMAIL_DOMAIN}", "kyodo-citizen-2026", "デモ 市民"),
+    DemoAccount(
+        f"nakahara-officer{DEMO_EMAIL_DOMAIN}",
+        "kyodo-nakahara-2026",
+        "デモ 中原区役所職員",
+        departments=("中原区役所",),
+    ),
+    DemoAccount(f"kankyo-officer{DEMO_EMAIL_DOMAIN}", "kyodo-kankyo-2026", "デモ 環境局職員", departments=("環境局",)),
 )
 
 
@@ -62,6 +71,8 @@ def demo_accounts_ensure() -> list[str]:
             is_superuser=account.is_superuser,
         )
         user.groups.add(*Group.objects.filter(name__in=account.groups))
+        for department in Department.objects.filter(name__in=account.departments, parent__isnull=True):
+            StaffAssignment.objects.create(user=user, department=department)
         created.append(account.email)
     return created
 

@@ -32,10 +32,42 @@ class FixtureLoad:
         return {label: len(pks) for label, pks in self.inserted.items()}
 
 
+class _PresentKeys:
+    """The primary keys each model has in the database, read once and kept up to date while loading."""
+
+    def __init__(self) -> None:
+        self._keys: dict[type, set] = {}
+
+    def of(self, model) -> set:
+        if model not in self._keys:
+            self._keys[model] = set(model._default_manager.values_list("pk", flat=True))
+        return self._keys[model]
+
+    def added(self, model, pk) -> None:
+        self.of(model).add(pk)
+
+
+def _references_present(item, present: _PresentKeys) -> bool:
+    """Whether every row this fixture row points to is there. Foreign keys are checked only at
+    commit, so a row pointing to a skipped or deleted row would otherwise fail the whole load; its
+    many-to-many links to missing rows are dropped."""
+    obj = item.object
+    for model_field in obj._meta.concrete_fields:
+        if model_field.is_relation and model_field.many_to_one:
+            value = getattr(obj, model_field.attname)
+            if value is not None and value not in present.of(model_field.related_model):
+                return False
+    for name, values in (item.m2m_data or {}).items():
+        related = obj._meta.get_field(name).related_model
+        item.m2m_data[name] = [value for value in values if value in present.of(related)]
+    return True
+
+
 @transaction.atomic
 def fixtures_load_missing(*, names: tuple[str, ...]) -> FixtureLoad:
     """Insert the rows of the named fixtures that this database has never had."""
     result = FixtureLoad()
+    present = _PresentKeys()
     touched_models = set()
     for name in names:
         with (FIXTURE_DIR / f"{name}.json").open(encoding="utf-8") as stream:
@@ -46,17 +78,17 @@ def fixtures_load_missing(*, names: tuple[str, ...]) -> FixtureLoad:
         for model, items in by_model.items():
             label = model._meta.label
             seen = set(LoadedFixtureRow.objects.filter(fixture=name, model=label).values_list("object_pk", flat=True))
-            present = set(
-                model._default_manager.filter(pk__in=[item.object.pk for item in items]).values_list("pk", flat=True)
-            )
             loaded = []
             for item in items:
                 key = str(item.object.pk)
                 if key in seen:
                     continue
                 loaded.append(key)
-                if item.object.pk in present:
+                if item.object.pk in present.of(model):
                     continue  # already here (loaded before this bookkeeping existed): adopt it as loaded
+                if not _references_present(item, present):
+                    result.skipped[label].append(item.object.pk)
+                    continue
                 # Relations set by the load would each write a history entry; the caller writes one
                 # initial entry per row instead (partners_record_initial_history).
                 item.object.skip_history_when_saving = True
@@ -67,6 +99,7 @@ def fixtures_load_missing(*, names: tuple[str, ...]) -> FixtureLoad:
                     result.skipped[label].append(item.object.pk)
                     continue
                 result.inserted[label].append(item.object.pk)
+                present.added(model, item.object.pk)
                 touched_models.add(model)
             LoadedFixtureRow.objects.bulk_create(
                 [LoadedFixtureRow(fixture=name, model=label, object_pk=key) for key in loaded]

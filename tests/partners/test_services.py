@@ -462,3 +462,16 @@ def test_ward_renamed_or_deleted_on_the_municipality_page_updates_search(client_
     assert "新しい区" in partner.search_document
     assert wards[0].name not in partner.search_document
     assert wards[1].name not in partner.search_document
+
+
+@pytest.mark.django_db
+def test_rows_pointing_to_a_deleted_fixture_row_are_skipped_too():
+    """An administrator deleted a demo partner before the projects arrived in a later version."""
+    fixtures_load_missing(names=(*REFERENCE_FIXTURES, "demo_partners"))
+    Partner.objects.filter(name="海風の森をMAZUつくる会").delete()
+    result = fixtures_load_missing(names=("demo_projects",))
+    assert result.skipped["projects.ProjectParty"]  # its role in 海風の森「森の楽園」
+    assert not Partner.objects.filter(name="海風の森をMAZUつくる会").exists()
+    from projects.models import Project
+
+    assert Project.objects.filter(title__contains="森の楽園").exists()

@@ -1,5 +1,6 @@
 """`manage.py load_portal_data [--demo]`: reference data and city structure, plus demo content."""
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.services import (
@@ -22,12 +23,8 @@ class Command(BaseCommand):
         parser.add_argument("--demo", action="store_true", help="Also load demo content and demo accounts.")
 
     def handle(self, *args, demo: bool, **options):
-        if demo:
-            try:
-                for email in demo_accounts_ensure():
-                    self.stdout.write(f"  demo account created: {email}")
-            except DemoAccountsRefused as error:
-                raise CommandError(f"{error} Load demo data only in development.") from error
+        if demo and not settings.DEMO_ACCOUNTS_ALLOWED:
+            raise CommandError("Demo data and accounts are loaded only in development (DEBUG on).")
         loaded = fixtures_load_missing(names=REFERENCE_FIXTURES + (DEMO_FIXTURES if demo else ()))
         for label, count in sorted(loaded.counts().items()):
             self.stdout.write(f"  {label}: {count} added")
@@ -42,6 +39,12 @@ class Command(BaseCommand):
         new_projects = loaded.inserted.get(Project._meta.label, [])
         if new_projects:
             projects_record_initial_history(project_ids=new_projects, reason="初期データの読み込み")
+        if demo:
+            try:
+                for email in demo_accounts_ensure():
+                    self.stdout.write(f"  demo account created: {email}")
+            except DemoAccountsRefused as error:
+                raise CommandError(f"{error} Load demo data only in development.") from error
         if demo and new_partners:
             # The demo administrator verifies the complete demo records, as an administrator would;
             # the records say who verified them and when.
