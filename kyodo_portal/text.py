@@ -15,6 +15,13 @@ def normalize(text: str | None) -> str:
     return _WHITESPACE.sub(" ", unicodedata.normalize("NFKC", text).casefold()).strip()
 
 
+def tidy_line(text: str | None) -> str:
+    """Trimmed, with runs of white space made one space; otherwise exactly as typed (for storing names)."""
+    if not text:
+        return ""
+    return _WHITESPACE.sub(" ", text).strip()
+
+
 def normalize_line(text: str | None) -> str:
     """NFKC and trimmed, case kept: for names and codes that are stored as typed but compared folded."""
     if not text:

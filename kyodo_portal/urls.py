@@ -16,6 +16,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("partners/", include("partners.urls")),
     path("projects/", include("projects.urls")),
+    path("accounts/", include("accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

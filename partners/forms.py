@@ -4,7 +4,7 @@ from django import forms
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 
-from kyodo_portal.text import normalize_line
+from kyodo_portal.text import tidy_line
 from partners.images import process_logo
 from partners.models import Partner, PartnerType
 from partners.validators import normalize_corporate_number
@@ -50,7 +50,7 @@ class PartnerForm(forms.ModelForm):
         ]
 
     def clean_name(self) -> str:
-        return normalize_line(self.cleaned_data["name"])
+        return tidy_line(self.cleaned_data["name"])
 
     def clean_corporate_number(self) -> str:
         number = normalize_corporate_number(self.cleaned_data.get("corporate_number"))

@@ -9,7 +9,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from kyodo_portal.text import normalize, normalize_line
+from kyodo_portal.text import normalize, tidy_line
 from partners.validators import (
     municipality_corporate_number,
     normalize_corporate_number,
@@ -274,6 +274,7 @@ class Partner(models.Model):
     )
 
     sort_key = models.CharField(max_length=200, editable=False, db_index=True)
+    name_key = models.CharField(max_length=200, editable=False, db_index=True, default="")
     search_document = models.TextField(editable=False, default="")
     search_grams = models.TextField(editable=False, default="")
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -334,8 +335,9 @@ class Partner(models.Model):
         return ""
 
     def clean(self) -> None:
-        self.name = normalize_line(self.name)
-        self.name_kana = normalize_line(self.name_kana)
+        # Names are kept as typed (全角 and all); comparisons use name_key, which is normalised.
+        self.name = tidy_line(self.name)
+        self.name_kana = tidy_line(self.name_kana)
         self.corporate_number = normalize_corporate_number(self.corporate_number)
         errors: dict[str, list] = {}
         partner_type = self.partner_type if self.partner_type_id else None

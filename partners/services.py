@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from kyodo_portal.search import search_fields
-from kyodo_portal.text import normalize_line
+from kyodo_portal.text import normalize, tidy_line
 from partners.csv_io import CsvRow, ReferenceLookup, existing_partners, row_partner_id
 from partners.forms import PartnerImportForm
 from partners.models import ActivityField, Partner, PartnerType, Ward, kana_sort_key, partner_history
@@ -25,6 +25,7 @@ def partner_derived_values(partner: Partner) -> dict[str, str]:
     """The columns computed from a partner and its relations: reading order and search text."""
     return {
         "sort_key": kana_sort_key(partner.name_kana or partner.name),
+        "name_key": normalize(partner.name),
         **search_fields(
             partner.name,
             partner.name_kana,
@@ -49,7 +50,7 @@ def partners_refresh_derived(*, partners: Iterable[Partner] | None = None) -> in
             for name, value in values.items():
                 setattr(partner, name, value)
             changed.append(partner)
-    Partner.objects.bulk_update(changed, ["sort_key", "search_document", "search_grams"], batch_size=500)
+    Partner.objects.bulk_update(changed, ["sort_key", "name_key", "search_document", "search_grams"], batch_size=500)
     return len(changed)
 
 
@@ -180,14 +181,15 @@ class ImportOutcome:
 
 def _same_name_errors(data: dict, new_names: dict[tuple[str, int], int]) -> list[str]:
     """A new row must not repeat a partner of the same municipality: uploading one file twice, or a
-    name twice in one file, would otherwise create the partner twice."""
-    name = normalize_line(data.get("name", ""))
-    if not name or not data.get("municipality"):
+    name twice in one file, would otherwise create the partner twice. Names compare normalised."""
+    name = tidy_line(data.get("name", ""))
+    key = normalize(name)
+    if not key or not data.get("municipality"):
         return []
-    earlier_row = new_names.get((name, data["municipality"]))
+    earlier_row = new_names.get((key, data["municipality"]))
     if earlier_row is not None:
         return [_("%(name)s is already on row %(row)s of this file.") % {"name": name, "row": earlier_row}]
-    existing = Partner.objects.filter(name=name, municipality_id=data["municipality"]).first()
+    existing = Partner.objects.filter(name_key=key, municipality_id=data["municipality"]).first()
     if existing is None:
         return []
     return [
@@ -238,7 +240,7 @@ def partners_import(*, rows: list[CsvRow], user: User) -> ImportOutcome:
                     continue
                 partner = partner_save_from_form(form=form, user=user, reason=_("CSV import"))
                 if instance is None:
-                    new_names[(partner.name, partner.municipality_id)] = row.number
+                    new_names[(normalize(partner.name), partner.municipality_id)] = row.number
                     outcome.created += 1
                 else:
                     outcome.updated += 1

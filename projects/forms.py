@@ -7,7 +7,7 @@ from django import forms
 from django.forms import inlineformset_factory
 from django.utils.translation import gettext_lazy as _
 
-from kyodo_portal.text import normalize_line
+from kyodo_portal.text import normalize, tidy_line
 from partners.models import Department, Municipality, Partner
 from projects.models import OutcomeIndicator, Project, ProjectParty
 
@@ -32,7 +32,7 @@ class PartnerLookupField(forms.CharField):
         return value
 
     def to_python(self, value):
-        text = normalize_line(super().to_python(value))
+        text = tidy_line(super().to_python(value))
         if not text:
             return None
         match = _ID_SUFFIX.search(text)
@@ -41,7 +41,7 @@ class PartnerLookupField(forms.CharField):
             if partner is None:
                 raise forms.ValidationError(self.error_messages["not_found"], code="not_found", params={"value": text})
             return partner
-        partners = list(Partner.objects.filter(name=text)[:2])
+        partners = list(Partner.objects.filter(name_key=normalize(text))[:2])
         if not partners:
             raise forms.ValidationError(self.error_messages["not_found"], code="not_found", params={"value": text})
         if len(partners) > 1:
@@ -124,7 +124,7 @@ class ProjectForm(forms.ModelForm):
 class ProjectPartyForm(forms.ModelForm):
     partner = PartnerLookupField(
         label=_("Party"),
-        max_length=250,
+        widget=forms.TextInput(attrs={"maxlength": 250}),
         help_text=_("The partner's exact name as in the partner directory, or its ID."),
     )
 

@@ -7,6 +7,7 @@ from django.utils import timezone, translation
 
 from partners.forms import PartnerForm
 from partners.models import Department, Municipality, Partner, kana_sort_key
+from partners.services import partner_save_from_form
 from tests.factories import DepartmentFactory, MunicipalityFactory, PartnerFactory, WardFactory, valid_corporate_number
 
 TOKYO_NUMBER = "8000020130001"
@@ -184,10 +185,13 @@ def test_founded_year_bounds(partner_form_data, year, valid):
         assert _error_fields(form) == {"founded_year"}
 
 
-def test_name_is_normalised_to_half_width_ascii_and_single_spaces(partner_form_data):
-    form = PartnerForm(data=partner_form_data(name="  ＮＰＯ法人\u3000\u3000かわさき "))
+def test_name_is_stored_as_typed_with_spaces_tidied_and_compared_normalised(partner_form_data):
+    form = PartnerForm(data=partner_form_data(name="  ＮＰＯ法人\u3000\u3000かわさき～ "))
     assert form.is_valid(), form.errors
-    assert form.save().name == "NPO法人 かわさき"
+    partner = partner_save_from_form(form=form, user=None)
+    assert partner.name == "ＮＰＯ法人 かわさき～"  # 全角 as typed: the name is not rewritten
+    partner.refresh_from_db()
+    assert partner.name_key == "npo法人 かわさき~"  # what comparisons use
 
 
 @pytest.mark.parametrize(

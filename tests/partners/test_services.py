@@ -70,7 +70,8 @@ def test_save_from_form_fills_the_search_columns(saved_partner):
 
 
 def test_save_from_form_makes_the_partner_findable_by_ward_and_field(saved_partner):
-    assert saved_partner.name == "NPO里山クラブ"  # the name itself is stored NFKC-normalised
+    assert saved_partner.name == "ＮＰＯ里山クラブ"  # stored as typed; compared through name_key
+    assert saved_partner.name_key == "npo里山クラブ"
     assert _found("麻生区") == {saved_partner.name}
     assert _found("環境") == {saved_partner.name}
     assert _found("ｎｐｏ 子ども") == {saved_partner.name}
