@@ -15,6 +15,7 @@ from kyodo_portal.text import normalize, tidy_line
 from partners.csv_io import CsvRow, ReferenceLookup, existing_partners, row_partner_id
 from partners.forms import PartnerImportForm
 from partners.models import ActivityField, Partner, PartnerType, Ward, kana_sort_key, partner_history
+from partners.signals import partner_renamed
 
 
 class PartnerServiceError(Exception):
@@ -66,6 +67,7 @@ def partner_save_from_form(*, form: ModelForm, user: User | None, reason: str = 
     """Save a validated partner form with its relations, history author and search columns."""
     partner: Partner = form.save(commit=False)
     created = partner.pk is None
+    renamed = not created and "name" in form.changed_data
     partner._history_user = user
     if reason:
         partner._change_reason = reason
@@ -79,6 +81,8 @@ def partner_save_from_form(*, form: ModelForm, user: User | None, reason: str = 
         del partner.skip_history_when_saving
     partner_history.create_historical_record(partner, "+" if created else "~")
     _refresh_one(partner)
+    if renamed:
+        partner_renamed.send(sender=Partner, partner=partner)
     return partner
 
 

@@ -1,8 +1,10 @@
 """Administration of projects and their reference data (forms of collaboration, schemes, agreements)."""
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from projects import services
 from projects.models import Agreement, CollaborationForm, OutcomeIndicator, Project, ProjectParty, Scheme
 
 
@@ -46,3 +48,14 @@ class ProjectAdmin(SimpleHistoryAdmin):
     search_fields = ("title",)
     inlines = [PartyInline, IndicatorInline]
     readonly_fields = ("published_at", "created_at", "updated_at")
+
+    # As on the staff pages: one history entry per edit, relations included, and fresh search text.
+    def save_model(self, request, obj, form, change):
+        obj.skip_history_when_saving = True
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        services.project_record_edit(
+            project=form.instance, user=request.user, created=not change, reason=_("Edited in the admin")
+        )

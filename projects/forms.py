@@ -134,23 +134,7 @@ class ProjectPartyForm(forms.ModelForm):
         widgets = {"role": forms.Textarea(attrs={"rows": 2})}
 
 
-class BasePartyFormSet(forms.BaseInlineFormSet):
-    def clean(self):
-        super().clean()
-        seen = set()
-        for form in self.forms:
-            if not form.has_changed() or self._should_delete_form(form) or not hasattr(form, "cleaned_data"):
-                continue
-            partner = form.cleaned_data.get("partner")
-            if partner is not None and partner.pk in seen:
-                form.add_error("partner", _("This partner is listed twice."))
-            if partner is not None:
-                seen.add(partner.pk)
-
-
-PartyFormSet = inlineformset_factory(
-    Project, ProjectParty, form=ProjectPartyForm, formset=BasePartyFormSet, extra=2, can_delete=True
-)
+PartyFormSet = inlineformset_factory(Project, ProjectParty, form=ProjectPartyForm, extra=2, can_delete=True)
 IndicatorFormSet = inlineformset_factory(
     Project,
     OutcomeIndicator,

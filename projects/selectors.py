@@ -163,7 +163,7 @@ def related_projects(*, project: Project, limit: int = 4) -> list[Project]:
             shared_forms=Count("forms", filter=Q(forms__in=form_ids), distinct=True),
             in_same_ward=Exists(same_ward),
         )
-        .order_by("in_same_ward", "-shared_fields", "-shared_forms", "-fiscal_year_start", "id")
+        .order_by("in_same_ward", "-shared_fields", "-shared_forms", F("fiscal_year_start").desc(nulls_last=True), "id")
         .select_related("scheme")
         .prefetch_related("wards")
     )

@@ -4,7 +4,7 @@ import uuid
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import SuspiciousFileOperation, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Prefetch
@@ -62,6 +62,24 @@ def projects_record_initial_history(*, project_ids: list[int], reason: str) -> i
     return len(projects)
 
 
+def refresh_projects_of_partner(sender, *, partner, **kwargs) -> int:
+    """A partner's name is part of its projects' search text (receiver of partners' partner_renamed)."""
+    projects = Project.objects.filter(parties__partner=partner).prefetch_related(
+        Prefetch("parties", queryset=ProjectParty.objects.select_related("partner"))
+    )
+    return projects_refresh_derived(projects=projects.distinct())
+
+
+def project_record_edit(*, project: Project, user: User, created: bool, reason: str) -> None:
+    """After an edit saved elsewhere (the admin) with history suspended: one entry, fresh search text."""
+    if hasattr(project, "skip_history_when_saving"):
+        del project.skip_history_when_saving
+    project._history_user = user
+    project._change_reason = reason
+    project_history.create_historical_record(project, "+" if created else "~")
+    _refresh_one(project)
+
+
 @transaction.atomic
 def project_save(
     *,
@@ -90,8 +108,10 @@ def project_save(
         with transaction.atomic():
             project.save()
     except IntegrityError:
-        # The same token committed by a concurrent request in the meantime.
         del project.skip_history_when_saving
+        if creation_token is None:
+            raise
+        # The same token committed by a concurrent request in the meantime.
         return Project.objects.get(creation_token=creation_token)
     try:
         form.save_m2m()
@@ -186,7 +206,10 @@ def project_attachment_add(*, project: Project, upload, title: str, user: User) 
     if PDF_MAGIC not in head:
         raise ValidationError(_("Upload a PDF file."), code="not_pdf")
     upload.seek(0)
-    name = get_valid_filename(upload.name.rsplit("/", 1)[-1].rsplit("\\", 1)[-1]) or "attachment.pdf"
+    try:
+        name = get_valid_filename(upload.name.rsplit("/", 1)[-1].rsplit("\\", 1)[-1])
+    except SuspiciousFileOperation:  # nothing safe is left of the name
+        name = "attachment.pdf"
     if not name.lower().endswith(".pdf"):
         name = f"{name}.pdf"
     order = (project.attachments.order_by("-order").values_list("order", flat=True).first() or 0) + 1

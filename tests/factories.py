@@ -2,11 +2,13 @@
 
 import factory
 from django.contrib.auth.models import Group, Permission
+from django.utils import timezone
 from stdnum.jp import cn
 
 from accounts.models import User
-from partners.models import ActivityField, Department, Municipality, Partner, PartnerType, Ward
+from partners.models import ActivityField, Department, Municipality, Partner, PartnerType, StaffAssignment, Ward
 from partners.validators import local_government_check_digit
+from projects.models import CollaborationForm, OutcomeIndicator, Project, ProjectParty, Scheme, project_history
 
 
 def _municipality_code(n: int) -> str:
@@ -143,3 +145,111 @@ def valid_corporate_number(n: int) -> str:
     """A 13-digit 法人番号 with a correct check digit, distinct for each n."""
     base = f"{n:012d}"
     return cn.calc_check_digit(base) + base
+
+
+# Projects ------------------------------------------------------------------------------------------
+
+
+class StaffAssignmentFactory(factory.django.DjangoModelFactory):
+    """A member of city staff working for a department (and so for the departments below it)."""
+
+    class Meta:
+        model = StaffAssignment
+
+    user = factory.SubFactory(UserFactory)
+    department = factory.SubFactory(DepartmentFactory)
+
+
+class CollaborationFormFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CollaborationForm
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"test-form-{n}")
+    name = factory.Sequence(lambda n: f"協働の形態{n}")
+
+
+class SchemeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Scheme
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"test-scheme-{n}")
+    name = factory.Sequence(lambda n: f"試験制度{n}")
+
+
+class ProjectFactory(factory.django.DjangoModelFactory):
+    """A published project; `parties` takes partners or (partner, role) pairs. Like the services, it
+    fills the search columns after the parties are added and writes one history entry, relations included."""
+
+    class Meta:
+        model = Project
+        skip_postgeneration_save = True
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        project = model_class(*args, **kwargs)
+        project.skip_history_when_saving = True  # one entry at the end, not one per relation set
+        project.save()
+        return project
+
+    title = factory.Sequence(lambda n: f"協働事業{n}")
+    municipality = factory.SubFactory(MunicipalityFactory)
+    scheme = factory.SubFactory(SchemeFactory)
+    problem = "地域の課題があります。"
+    activities = "一緒に取り組みました。"
+    is_published = True
+    published_at = factory.LazyAttribute(lambda project: timezone.now() if project.is_published else None)
+
+    @factory.post_generation
+    def forms(obj, create, extracted, **kwargs):
+        if create and extracted:
+            obj.forms.set(extracted)
+
+    @factory.post_generation
+    def fields(obj, create, extracted, **kwargs):
+        if create and extracted:
+            obj.fields.set(extracted)
+
+    @factory.post_generation
+    def wards(obj, create, extracted, **kwargs):
+        if create and extracted:
+            obj.wards.set(extracted)
+
+    @factory.post_generation
+    def parties(obj, create, extracted, **kwargs):
+        if create and extracted:
+            for order, party in enumerate(extracted, start=1):
+                partner, role = party if isinstance(party, tuple) else (party, "")
+                ProjectParty.objects.create(project=obj, partner=partner, role=role, order=order)
+
+    @factory.post_generation
+    def refresh_derived(obj, create, extracted, **kwargs):
+        if create:
+            from projects.services import projects_refresh_derived
+
+            del obj.skip_history_when_saving
+            projects_refresh_derived(projects=Project.objects.filter(pk=obj.pk).prefetch_related("parties__partner"))
+            obj.refresh_from_db()
+            project_history.create_historical_record(obj, "+")
+
+
+class ProjectPartyFactory(factory.django.DjangoModelFactory):
+    """A party with its role (the project's search text is not refreshed: call the service for that)."""
+
+    class Meta:
+        model = ProjectParty
+
+    project = factory.SubFactory(ProjectFactory)
+    partner = factory.SubFactory(PartnerFactory)
+    role = "会場の提供"
+    order = factory.Sequence(lambda n: n)
+
+
+class OutcomeIndicatorFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = OutcomeIndicator
+
+    project = factory.SubFactory(ProjectFactory)
+    name = factory.Sequence(lambda n: f"指標{n}")
+    unit = "人"

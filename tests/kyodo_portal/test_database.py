@@ -43,7 +43,7 @@ def _plan(queryset) -> str:
         ("リサイクル", "partners_partner_search_trgm"),
     ],
 )
-def test_keyword_search_can_use_its_index(query, index):
+def test_partner_search_can_use_its_index(query, index):
     """1–2 character terms use the gram index, longer ones the trigram index (not a full-index scan)."""
     from kyodo_portal.search import apply_search
     from partners.models import Partner
@@ -55,4 +55,28 @@ def test_keyword_search_can_use_its_index(query, index):
     # Without ORDER BY: the plan question is how rows are found, not how they are sorted.
     queryset = apply_search(Partner.objects.order_by(), query)
     assert list(queryset.values_list("name", flat=True)) == ["生ごみリサイクル環境の森"]
+    assert index in _plan(queryset)
+
+
+@postgres_only
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("query", "index"),
+    [
+        ("森", "projects_project_search_grams"),
+        ("環境", "projects_project_search_grams"),
+        ("リサイクル", "projects_project_search_trgm"),
+    ],
+)
+def test_project_search_can_use_its_index(query, index, reference_data):
+    from kyodo_portal.search import apply_search
+    from projects.models import Project
+    from tests.factories import ProjectFactory
+
+    ProjectFactory(title="生ごみリサイクル環境の森")
+    ProjectFactory.create_batch(30, title="ほかの事業")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE projects_project")
+    queryset = apply_search(Project.objects.order_by(), query)
+    assert list(queryset.values_list("title", flat=True)) == ["生ごみリサイクル環境の森"]
     assert index in _plan(queryset)
