@@ -7,6 +7,8 @@ pg_trgm GIN index; shorter terms, which trigrams cannot serve, match an exact gr
 index on ``string_to_array(search_grams, ' ')``. SQLite scans; the results are the same.
 """
 
+from collections.abc import Callable, Iterable
+
 from django.db import models
 from django.db.models import Lookup, Q, QuerySet
 
@@ -63,3 +65,19 @@ def search_filter(query: str | None) -> Q | None:
 def apply_search(queryset: QuerySet, query: str | None) -> QuerySet:
     condition = search_filter(query)
     return queryset if condition is None else queryset.filter(condition)
+
+
+def refresh_derived(model, rows: Iterable[models.Model], derived_values: Callable[[models.Model], dict]) -> int:
+    """Store the derived columns (search text, reading order …) of the rows whose values changed."""
+    changed = []
+    names: list[str] = []
+    for row in rows:
+        values = derived_values(row)
+        names = list(values)
+        if any(getattr(row, name) != value for name, value in values.items()):
+            for name, value in values.items():
+                setattr(row, name, value)
+            changed.append(row)
+    if changed:
+        model.objects.bulk_update(changed, names, batch_size=500)
+    return len(changed)

@@ -5,6 +5,7 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from kyodo_portal.forms import style_filter_form
 from kyodo_portal.search import apply_search
 from partners.models import ActivityField, Partner, PartnerType, Ward
 
@@ -64,15 +65,7 @@ class PartnerFilter(django_filters.FilterSet):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        for name, form_field in self.form.fields.items():
-            if isinstance(form_field.widget, forms.Select):
-                form_field.widget.attrs["class"] = "form-select"
-            elif isinstance(form_field.widget, forms.CheckboxInput):
-                form_field.widget.attrs["class"] = "form-check-input"
-            else:
-                form_field.widget.attrs["class"] = "form-control"
-            if self.form.errors.get(name):
-                form_field.widget.attrs.update({"aria-invalid": "true", "aria-describedby": f"id_{name}-error"})
+        style_filter_form(self.form)
         self.form.fields["q"].widget.attrs["maxlength"] = 200
         # Wards grouped by their municipality, so that a ward's city is clear when several are listed.
         ward_field = self.form.fields["ward"]

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from kyodo_portal.search import search_fields
+from kyodo_portal.search import refresh_derived, search_fields
 from kyodo_portal.text import normalize, tidy_line
 from partners.csv_io import CsvRow, ReferenceLookup, existing_partners, row_partner_id
 from partners.forms import PartnerImportForm
@@ -44,15 +44,7 @@ def partners_refresh_derived(*, partners: Iterable[Partner] | None = None) -> in
     """Recompute the derived columns (after a fixture load or a rename of a field of activity)."""
     if partners is None:
         partners = Partner.objects.select_related("partner_type").prefetch_related("fields", "wards")
-    changed = []
-    for partner in partners:
-        values = partner_derived_values(partner)
-        if any(getattr(partner, name) != value for name, value in values.items()):
-            for name, value in values.items():
-                setattr(partner, name, value)
-            changed.append(partner)
-    Partner.objects.bulk_update(changed, ["sort_key", "name_key", "search_document", "search_grams"], batch_size=500)
-    return len(changed)
+    return refresh_derived(Partner, partners, partner_derived_values)
 
 
 def _refresh_one(partner: Partner) -> None:
@@ -145,12 +137,18 @@ def partners_of(instance: ActivityField | PartnerType | Ward) -> list[int]:
     return list(Partner.objects.filter(**{related: instance}).values_list("pk", flat=True).distinct())
 
 
-def partners_refresh_ids(partner_ids: list[int]) -> int:
-    """Recompute the derived columns of these partners."""
-    partners = (
-        Partner.objects.filter(pk__in=partner_ids).select_related("partner_type").prefetch_related("fields", "wards")
-    )
-    return partners_refresh_derived(partners=partners)
+def partners_refresh_ids(partner_ids) -> int:
+    """Recompute the derived columns of these partners, a chunk at a time."""
+    partner_ids = list(partner_ids)
+    refreshed = 0
+    for start in range(0, len(partner_ids), 1000):
+        partners = (
+            Partner.objects.filter(pk__in=partner_ids[start : start + 1000])
+            .select_related("partner_type")
+            .prefetch_related("fields", "wards")
+        )
+        refreshed += partners_refresh_derived(partners=partners)
+    return refreshed
 
 
 def reference_renamed(*, instance: ActivityField | PartnerType | Ward) -> int:

@@ -1,11 +1,11 @@
 """The catalogue's filters. Each choice filter's options carry the number of projects they would leave."""
 
 import django_filters
-from django import forms
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from kyodo_portal.dates import format_fiscal_year
+from kyodo_portal.forms import style_filter_form
 from kyodo_portal.search import apply_search
 from partners.models import ActivityField, PartnerType, Ward
 from projects.models import CollaborationForm, Project, Scheme
@@ -91,12 +91,7 @@ class ProjectFilter(django_filters.FilterSet):
         self.filters["fy"].extra["choices"] = [
             (str(year), format_fiscal_year(year)) for year in sorted(fiscal_years, reverse=True)
         ]
-        for name, form_field in self.form.fields.items():
-            form_field.widget.attrs["class"] = (
-                "form-select" if isinstance(form_field.widget, forms.Select) else "form-control"
-            )
-            if self.form.errors.get(name):
-                form_field.widget.attrs.update({"aria-invalid": "true", "aria-describedby": f"id_{name}-error"})
+        style_filter_form(self.form)
         self.form.fields["q"].widget.attrs.update({"type": "search", "maxlength": 200})
 
     def filter_keyword(self, queryset, name, value):

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from kyodo_portal.images import ImageLimits, encode, open_checked
-from kyodo_portal.search import search_fields
+from kyodo_portal.search import refresh_derived, search_fields
 from partners.models import kana_sort_key
 from projects.models import Project, ProjectAttachment, ProjectParty, ProjectPhoto, project_history
 
@@ -44,15 +44,7 @@ def projects_refresh_derived(*, projects: Iterable[Project] | None = None) -> in
         projects = Project.objects.prefetch_related(
             Prefetch("parties", queryset=ProjectParty.objects.select_related("partner"))
         )
-    changed = []
-    for project in projects:
-        values = project_derived_values(project)
-        if any(getattr(project, name) != value for name, value in values.items()):
-            for name, value in values.items():
-                setattr(project, name, value)
-            changed.append(project)
-    Project.objects.bulk_update(changed, ["sort_key", "search_document", "search_grams"], batch_size=500)
-    return len(changed)
+    return refresh_derived(Project, projects, project_derived_values)
 
 
 def projects_record_initial_history(*, project_ids: list[int], reason: str) -> int:
@@ -60,6 +52,18 @@ def projects_record_initial_history(*, project_ids: list[int], reason: str) -> i
     projects = list(Project.objects.filter(pk__in=project_ids))
     Project.history.bulk_history_create(projects, default_change_reason=reason)
     return len(projects)
+
+
+def projects_refresh_ids(project_ids) -> int:
+    """Recompute the derived columns of these projects, a chunk at a time."""
+    project_ids = list(project_ids)
+    refreshed = 0
+    for start in range(0, len(project_ids), 1000):
+        projects = Project.objects.filter(pk__in=project_ids[start : start + 1000]).prefetch_related(
+            Prefetch("parties", queryset=ProjectParty.objects.select_related("partner"))
+        )
+        refreshed += projects_refresh_derived(projects=projects)
+    return refreshed
 
 
 def refresh_projects_of_partner(sender, *, partner, **kwargs) -> int:

@@ -11,9 +11,9 @@ from accounts.services import (
 )
 from kyodo_portal.fixtures import DEMO_FIXTURES, REFERENCE_FIXTURES, fixtures_load_missing
 from partners.models import Partner
-from partners.services import partners_record_initial_history, partners_refresh_derived, partners_verify_complete
-from projects.models import Project
-from projects.services import projects_record_initial_history, projects_refresh_derived
+from partners.services import partners_record_initial_history, partners_refresh_ids, partners_verify_complete
+from projects.models import Project, ProjectParty
+from projects.services import projects_record_initial_history, projects_refresh_ids
 
 
 class Command(BaseCommand):
@@ -30,13 +30,15 @@ class Command(BaseCommand):
             self.stdout.write(f"  {label}: {count} added")
         for label, pks in sorted(loaded.skipped.items()):
             self.stdout.write(self.style.WARNING(f"  {label}: {len(pks)} skipped, clashing with data entered since"))
-        partners_refresh_derived()
-        projects_refresh_derived()
-        partner_editors_group_ensure()
+        # Only rows this load inserted lack their derived columns; the services keep the others current.
         new_partners = loaded.inserted.get(Partner._meta.label, [])
+        partners_refresh_ids(new_partners)
+        new_projects = loaded.inserted.get(Project._meta.label, [])
+        with_new_parties = ProjectParty.objects.filter(pk__in=loaded.inserted.get(ProjectParty._meta.label, []))
+        projects_refresh_ids({*new_projects, *with_new_parties.values_list("project_id", flat=True)})
+        partner_editors_group_ensure()
         if new_partners:
             partners_record_initial_history(partner_ids=new_partners, reason="初期データの読み込み")
-        new_projects = loaded.inserted.get(Project._meta.label, [])
         if new_projects:
             projects_record_initial_history(project_ids=new_projects, reason="初期データの読み込み")
         if demo:
