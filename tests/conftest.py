@@ -4,6 +4,7 @@ import pytest
 from django.test import Client
 
 from kyodo_portal.fixtures import REFERENCE_FIXTURES, fixtures_load_missing
+from partners.models import ActivityField, Municipality, PartnerType, Ward
 from tests.factories import AdminFactory, PartnerEditorFactory, UserFactory
 
 
@@ -31,6 +32,32 @@ def _japanese(settings):
 def reference_data(db):
     """The real reference data and city structure (partner types, the 20 fields, Kawasaki's wards)."""
     fixtures_load_missing(names=REFERENCE_FIXTURES)
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Users are made by the dozen here; PBKDF2's deliberate slowness is not under test."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def kawasaki(reference_data) -> Municipality:
+    return Municipality.objects.get(code="141305")
+
+
+@pytest.fixture
+def kawasaki_wards(kawasaki) -> dict[str, Ward]:
+    return {ward.name: ward for ward in kawasaki.wards.all()}
+
+
+@pytest.fixture
+def partner_types(reference_data) -> dict[str, PartnerType]:
+    return {partner_type.code: partner_type for partner_type in PartnerType.objects.all()}
+
+
+@pytest.fixture
+def activity_fields(reference_data) -> dict[str, ActivityField]:
+    return {activity_field.name: activity_field for activity_field in ActivityField.objects.all()}
 
 
 @pytest.fixture

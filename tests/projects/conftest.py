@@ -2,35 +2,9 @@
 
 import pytest
 
-from partners.models import ActivityField, Department, Municipality, PartnerType, Ward
+from partners.models import Department
 from projects.models import CollaborationForm, Scheme
 from tests.factories import StaffAssignmentFactory, StaffFactory, UserFactory
-
-
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """Users are made by the dozen here; PBKDF2's deliberate slowness is not under test."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def kawasaki(reference_data) -> Municipality:
-    return Municipality.objects.get(code="141305")
-
-
-@pytest.fixture
-def kawasaki_wards(kawasaki) -> dict[str, Ward]:
-    return {ward.name: ward for ward in kawasaki.wards.all()}
-
-
-@pytest.fixture
-def partner_types(reference_data) -> dict[str, PartnerType]:
-    return {partner_type.code: partner_type for partner_type in PartnerType.objects.all()}
-
-
-@pytest.fixture
-def activity_fields(reference_data) -> dict[str, ActivityField]:
-    return {activity_field.name: activity_field for activity_field in ActivityField.objects.all()}
 
 
 @pytest.fixture
