@@ -402,3 +402,11 @@ def test_text_entered_by_staff_is_escaped(client, kawasaki, schemes):
     assert "<a href='javascript" not in html
     assert "&lt;script&gt;" in html
     assert "&lt;a href=" in html
+
+
+def test_indicator_columns_are_values_not_the_planned_status(client, forest_project):
+    """The word Planned is both a status (計画中) and an indicator column (計画値): contexts keep them apart."""
+    OutcomeIndicator.objects.create(project=forest_project, name="参加者", actual_value=Decimal(54), unit="名")
+    html = client.get(forest_project.get_absolute_url()).content.decode()
+    assert '<th scope="col" class="text-end">計画値</th>' in html
+    assert '<th scope="col" class="text-end">実績値</th>' in html
