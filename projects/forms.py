@@ -24,7 +24,7 @@ class PartnerLookupField(forms.CharField):
     }
 
     def prepare_value(self, value):
-        if isinstance(value, int) or (isinstance(value, str) and value.isdigit()):
+        if isinstance(value, int) or (isinstance(value, str) and value.isdecimal()):
             partner = Partner.objects.filter(pk=int(value)).only("name").first()
             return f"{partner.name} (ID {partner.pk})" if partner else value
         if isinstance(value, Partner):
@@ -36,7 +36,8 @@ class PartnerLookupField(forms.CharField):
         if not text:
             return None
         match = _ID_SUFFIX.search(text)
-        if match or text.isdigit():
+        # isdecimal, not isdigit: "²" is a digit that int() refuses; full-width １２ is decimal.
+        if match or text.isdecimal():
             partner = Partner.objects.filter(pk=int(match.group(1) if match else text)).first()
             if partner is None:
                 raise forms.ValidationError(self.error_messages["not_found"], code="not_found", params={"value": text})

@@ -47,6 +47,18 @@ def projects_refresh_derived(*, projects: Iterable[Project] | None = None) -> in
     return refresh_derived(Project, projects, project_derived_values)
 
 
+class ProjectServiceError(Exception):
+    """A write that cannot be done, with a message for the user."""
+
+
+class ProjectAlreadyCreated(ProjectServiceError):
+    """The "new project" form was submitted again: the project exists, and nothing was changed."""
+
+    def __init__(self, project: Project) -> None:
+        super().__init__(_("This project had already been created; the form sent again changed nothing."))
+        self.project = project
+
+
 def projects_record_initial_history(*, project_ids: list[int], reason: str) -> int:
     """History entries for projects that were inserted without one (by a fixture load)."""
     projects = list(Project.objects.filter(pk__in=project_ids))
@@ -102,7 +114,7 @@ def project_save(
     if created and creation_token is not None:
         existing = Project.objects.filter(creation_token=creation_token).first()
         if existing is not None:
-            return existing
+            raise ProjectAlreadyCreated(existing)
         project.creation_token = creation_token
     project._history_user = user
     project._change_reason = _("Created") if created else _("Edited")
@@ -116,7 +128,7 @@ def project_save(
         if creation_token is None:
             raise
         # The same token committed by a concurrent request in the meantime.
-        return Project.objects.get(creation_token=creation_token)
+        raise ProjectAlreadyCreated(Project.objects.get(creation_token=creation_token)) from None
     try:
         form.save_m2m()
         for formset in formsets:
@@ -134,10 +146,6 @@ def _refresh_one(project: Project) -> None:
         Prefetch("parties", queryset=ProjectParty.objects.select_related("partner"))
     ).get(pk=project.pk)
     Project.objects.filter(pk=project.pk).update(**project_derived_values(project))
-
-
-class ProjectServiceError(Exception):
-    """A write that cannot be done, with a message for the user."""
 
 
 @transaction.atomic
@@ -190,10 +198,13 @@ def project_photo_add(*, project: Project, upload, alt_text: str, caption: str, 
     )
 
 
+@transaction.atomic
 def project_photo_delete(*, photo: ProjectPhoto, user: User) -> None:
-    photo.image.delete(save=False)
-    photo.thumbnail.delete(save=False)
+    files = [photo.image, photo.thumbnail]
     photo.delete()
+    # The files go only once the row is gone for good, so a failed delete leaves nothing dangling.
+    for stored in files:
+        transaction.on_commit(lambda stored=stored: stored.storage.delete(stored.name))
 
 
 @transaction.atomic
@@ -226,6 +237,8 @@ def project_attachment_add(*, project: Project, upload, title: str, user: User) 
     )
 
 
+@transaction.atomic
 def project_attachment_delete(*, attachment: ProjectAttachment, user: User) -> None:
-    attachment.file.delete(save=False)
+    stored = attachment.file
     attachment.delete()
+    transaction.on_commit(lambda: stored.storage.delete(stored.name))

@@ -89,9 +89,13 @@ def _edit_page(request: HttpRequest, project: Project | None) -> HttpResponse:
                     token = uuid.UUID(request.POST.get("creation_token", ""))
                 except ValueError:
                     token = None
-            saved = services.project_save(
-                form=form, formsets=[parties, indicators], user=request.user, creation_token=token
-            )
+            try:
+                saved = services.project_save(
+                    form=form, formsets=[parties, indicators], user=request.user, creation_token=token
+                )
+            except services.ProjectAlreadyCreated as already:
+                messages.warning(request, str(already))
+                return redirect("projects:manage_edit", pk=already.project.pk)
             messages.success(request, _("The project was saved."))
             return redirect("projects:manage_edit", pk=saved.pk)
         messages.error(request, _("The project was not saved. Correct the fields marked below."))

@@ -165,9 +165,10 @@ def test_editing_writes_one_change_entry_with_the_relations(
 def test_the_same_creation_token_creates_one_project(new_data, editor):
     token = uuid.uuid4()
     first = _save(new_data(creation_token=token), editor, token=token)
-    second = _save(new_data(creation_token=token, title="二度目の送信"), editor, token=token)
+    with pytest.raises(services.ProjectAlreadyCreated) as refused:
+        _save(new_data(creation_token=token, title="二度目の送信"), editor, token=token)
 
-    assert second.pk == first.pk
+    assert refused.value.project.pk == first.pk
     assert Project.objects.count() == 1
     assert Project.objects.get().title == "多摩川の森の清掃活動"
     assert ProjectParty.objects.count() == 2
@@ -175,7 +176,7 @@ def test_the_same_creation_token_creates_one_project(new_data, editor):
     assert Project.history.count() == 1
 
 
-def test_a_second_request_that_missed_the_first_project_returns_it(new_data, editor, monkeypatch):
+def test_a_second_request_that_missed_the_first_project_is_refused_with_it(new_data, editor, monkeypatch):
     """Two requests with one token: the second does not see the first's row yet, then hits the unique token."""
     token = uuid.uuid4()
     first = _save(new_data(creation_token=token), editor, token=token)
@@ -189,11 +190,12 @@ def test_a_second_request_that_missed_the_first_project_returns_it(new_data, edi
         return real_filter(*args, **kwargs)
 
     monkeypatch.setattr(Project.objects, "filter", filter_not_yet_seeing_the_first)
-    second = _save(new_data(creation_token=token, title="二度目の送信"), editor, token=token)
+    with pytest.raises(services.ProjectAlreadyCreated) as refused:
+        _save(new_data(creation_token=token, title="二度目の送信"), editor, token=token)
     monkeypatch.undo()
 
     assert blinded == [token]
-    assert second.pk == first.pk
+    assert refused.value.project.pk == first.pk
     assert list(Project.objects.values_list("title", flat=True)) == ["多摩川の森の清掃活動"]
     assert ProjectParty.objects.count() == 2
     assert Project.history.count() == 1
@@ -398,14 +400,15 @@ def test_a_photo_over_the_upload_size_is_refused(settings, editor):
     assert refused.value.code == "file_too_large"
 
 
-def test_photo_delete_removes_the_files(small_photo_sizes, editor):
+def test_photo_delete_removes_the_files(small_photo_sizes, editor, django_capture_on_commit_callbacks):
     photo = services.project_photo_add(
         project=ProjectFactory(), upload=_image_upload(400, 300), alt_text="写真", caption="", user=editor
     )
     paths = [Path(photo.image.path), Path(photo.thumbnail.path)]
     assert all(path.exists() for path in paths)
 
-    services.project_photo_delete(photo=photo, user=editor)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.project_photo_delete(photo=photo, user=editor)
 
     assert not ProjectPhoto.objects.exists()
     assert not any(path.exists() for path in paths)
@@ -493,14 +496,15 @@ def test_a_pdf_at_the_size_limit_is_accepted_and_attachments_follow_each_other(e
     assert first.file.name != second.file.name  # the same upload name never overwrites
 
 
-def test_attachment_delete_removes_the_file(editor):
+def test_attachment_delete_removes_the_file(editor, django_capture_on_commit_callbacks):
     attachment = services.project_attachment_add(
         project=ProjectFactory(), upload=SimpleUploadedFile("a.pdf", MINIMAL_PDF), title="報告書", user=editor
     )
     path = Path(attachment.file.path)
     assert path.exists()
 
-    services.project_attachment_delete(attachment=attachment, user=editor)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.project_attachment_delete(attachment=attachment, user=editor)
 
     assert not ProjectAttachment.objects.exists()
     assert not path.exists()

@@ -473,3 +473,23 @@ def test_removing_media(client, saved_project):
 
     assert not ProjectPhoto.objects.exists()
     assert not ProjectAttachment.objects.exists()
+
+
+def test_a_changed_resubmission_of_the_new_form_says_it_changed_nothing(client, project_data, partners):
+    data = project_data(title="最初の題名", creation_token=uuid.uuid4(), parties=[("多摩川大学", "講師")])
+    client.post(CREATE_URL, data)
+    data["title"] = "戻って直した題名"
+    response = client.post(CREATE_URL, data, follow=True)
+    project = Project.objects.get()
+    assert project.title == "最初の題名"
+    assert [message.level_tag for message in response.context["messages"]][-1] == "warning"
+
+
+@pytest.mark.parametrize("typed", ["²", "①", "³"])
+def test_a_superscript_digit_as_partner_is_a_field_error_not_a_crash(client, project_data, partners, typed):
+    data = project_data(title="変な入力", creation_token=uuid.uuid4(), parties=[("多摩川大学", "講師")])
+    data["parties-0-partner"] = typed
+    response = client.post(CREATE_URL, data)
+    assert response.status_code == 200
+    assert "partner" in response.context["parties"].forms[0].errors
+    assert not Project.objects.exists()
