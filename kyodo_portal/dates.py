@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kyodo_portal.text import in_japanese
+
 
 @dataclass(frozen=True)
 class Era:
@@ -58,16 +60,10 @@ def _era_year(era: Era, year: int, *, japanese: bool) -> str:
     return f"{era.name_en} {year}"
 
 
-def _japanese() -> bool:
-    from django.utils.translation import get_language
-
-    return (get_language() or "ja").startswith("ja")
-
-
 def format_fiscal_year(fiscal_year: int) -> str:
     """令和8年度（2026年度） in Japanese, FY2026 (Reiwa 8) in English."""
     era, year = era_for_fiscal_year(fiscal_year)
-    japanese = _japanese()
+    japanese = in_japanese()
     return _("%(era)s fiscal year (FY%(year)s)") % {
         "era": _era_year(era, year, japanese=japanese),
         "year": fiscal_year,
@@ -77,7 +73,7 @@ def format_fiscal_year(fiscal_year: int) -> str:
 def format_year(year: int) -> str:
     """2005年（平成17年）: a calendar year with its era year (taken at the year's end)."""
     era, era_year = era_for_date(datetime.date(year, 12, 31))
-    return _("%(year)s (%(era)s)") % {"year": year, "era": _era_year(era, era_year, japanese=_japanese())}
+    return _("%(year)s (%(era)s)") % {"year": year, "era": _era_year(era, era_year, japanese=in_japanese())}
 
 
 def format_date(day: datetime.date | datetime.datetime) -> str:
@@ -89,5 +85,5 @@ def format_date(day: datetime.date | datetime.datetime) -> str:
         "year": day.year,
         "month": day.month,
         "day": day.day,
-        "era": _era_year(era, year, japanese=_japanese()),
+        "era": _era_year(era, year, japanese=in_japanese()),
     }

@@ -3,6 +3,8 @@
 import re
 import unicodedata
 
+from django.utils.translation import get_language
+
 _WHITESPACE = re.compile(r"\s+")
 MAX_SEARCH_TERMS = 8
 MAX_TERM_LENGTH = 50
@@ -52,3 +54,13 @@ def short_grams(text: str) -> str:
             if index + 1 < len(word):
                 grams[word[index : index + 2]] = None
     return " ".join(grams)
+
+
+def in_japanese() -> bool:
+    """Whether the page is being rendered in Japanese (the default language)."""
+    return (get_language() or "ja").startswith("ja")
+
+
+def localized(japanese: str, english: str) -> str:
+    """The English text in the English interface where there is one; the Japanese text otherwise."""
+    return english if english and not in_japanese() else japanese

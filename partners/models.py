@@ -5,11 +5,10 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from kyodo_portal.text import normalize, tidy_line
+from kyodo_portal.text import localized, normalize, tidy_line
 from partners.validators import (
     municipality_corporate_number,
     normalize_corporate_number,
@@ -33,9 +32,7 @@ class LocalizedNameMixin(models.Model):
 
     @property
     def display_name(self) -> str:
-        if self.name_en and not (get_language() or "ja").startswith("ja"):
-            return self.name_en
-        return self.name
+        return localized(self.name, self.name_en)
 
 
 class Municipality(LocalizedNameMixin):
@@ -318,9 +315,7 @@ class Partner(models.Model):
     @property
     def display_name(self) -> str:
         """The English name in the English interface where there is one; the Japanese name otherwise."""
-        if self.name_en and not (get_language() or "ja").startswith("ja"):
-            return self.name_en
-        return self.name
+        return localized(self.name, self.name_en)
 
     @property
     def is_verified(self) -> bool:

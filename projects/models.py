@@ -4,10 +4,10 @@ from django.core.exceptions import ValidationError
 from django.core.validators import FileExtensionValidator
 from django.db import models
 from django.urls import reverse
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from kyodo_portal.text import localized
 from partners.models import ActivityField, Department, LocalizedNameMixin, Municipality, Partner, Ward
 
 
@@ -68,9 +68,7 @@ class Agreement(models.Model):
 
     @property
     def display_title(self) -> str:
-        if self.title_en and not (get_language() or "ja").startswith("ja"):
-            return self.title_en
-        return self.title
+        return localized(self.title, self.title_en)
 
 
 # Kept by name: services write one history entry per edit, relations included (see project_save).
@@ -198,9 +196,7 @@ class Project(models.Model):
 
     @property
     def display_title(self) -> str:
-        if self.title_en and not (get_language() or "ja").startswith("ja"):
-            return self.title_en
-        return self.title
+        return localized(self.title, self.title_en)
 
     @property
     def fiscal_years(self) -> list[int]:

@@ -3,10 +3,10 @@
 from django import template
 from django.utils.formats import number_format
 from django.utils.html import format_html
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from kyodo_portal import dates
+from kyodo_portal.text import in_japanese
 
 register = template.Library()
 
@@ -48,9 +48,9 @@ def query_with(context, **changes):
 
 @register.filter
 def display(obj):
-    """An object's name for this language; a Japanese name on a non-Japanese page is marked lang="ja"
-    so that screen readers pronounce it as Japanese (WCAG 3.1.2)."""
-    name = obj.display_name
-    if name == obj.name and not (get_language() or "ja").startswith("ja"):
-        return format_html('<span lang="ja">{}</span>', name)
-    return name
+    """An object's name (or a project's title) for this language; Japanese text on a non-Japanese page
+    is marked lang="ja" so that screen readers pronounce it as Japanese (WCAG 3.1.2)."""
+    japanese, shown = (obj.title, obj.display_title) if hasattr(obj, "display_title") else (obj.name, obj.display_name)
+    if shown == japanese and not in_japanese():
+        return format_html('<span lang="ja">{}</span>', shown)
+    return shown
