@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "accounts",
     "partners",
     "projects",
+    "proposals",
 ]
 
 MIDDLEWARE = [
@@ -191,6 +192,15 @@ PROJECT_PHOTO = {
     "thumbnail_side": 400,
 }
 PROJECT_ATTACHMENT_MAX_BYTES = 20 * 1024 * 1024
+
+# Proposals' attachments are private: they live outside MEDIA_ROOT and are sent only by a view that
+# checks who is asking.
+PRIVATE_MEDIA_ROOT = Path(os.environ.get("PRIVATE_MEDIA_ROOT", BASE_DIR / "private_media"))
+PROPOSAL_ATTACHMENT = {
+    "max_upload_bytes": 10 * 1024 * 1024,
+    "max_total_bytes": 40 * 1024 * 1024,
+    "max_files": 20,
+}
 
 PARTNER_LOGO = {
     "max_upload_bytes": 2 * 1024 * 1024,

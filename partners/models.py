@@ -425,3 +425,70 @@ def departments_under(department_ids) -> models.QuerySet:
     return Department.objects.filter(
         Q(pk__in=department_ids) | Q(parent__in=department_ids) | Q(parent__parent__in=department_ids)
     )
+
+
+class MembershipQuerySet(models.QuerySet):
+    def active(self) -> "MembershipQuerySet":
+        return self.filter(status=Membership.Status.ACTIVE)
+
+    def pending(self) -> "MembershipQuerySet":
+        return self.filter(status=Membership.Status.PENDING)
+
+
+class Membership(models.Model):
+    """A user's place in an organisation: its representative (代表者) or a member of staff (担当者).
+
+    A user may belong to several organisations. A request to join stays pending until the
+    organisation's representative or an administrator approves it.
+    """
+
+    class Role(models.TextChoices):
+        REPRESENTATIVE = "representative", _("Representative (代表者)")
+        STAFF = "staff", _("Staff member (担当者)")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Asked to join")
+        ACTIVE = "active", _("Member")
+        DECLINED = "declined", _("Declined")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("user")
+    )
+    partner = models.ForeignKey(
+        Partner, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("organisation")
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.STAFF)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    message = models.TextField(_("message with the request"), blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("asked at"), auto_now_add=True)
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["partner", "-role", "created_at"]
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "partner"], name="partners_membership_once"),
+        ]
+        indexes = [models.Index(fields=["partner", "status"], name="membership_partner_status_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user} – {self.partner} ({self.get_role_display()})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == self.Status.ACTIVE
+
+    @property
+    def is_representative(self) -> bool:
+        return self.is_active and self.role == self.Role.REPRESENTATIVE

@@ -26,3 +26,22 @@ rules.add_rule("partners.view_private_contact", can_manage_partners)
 rules.add_rule("partners.verify_partner", can_manage_partners)
 rules.add_rule("partners.import_partners", can_manage_partners)
 rules.add_rule("partners.export_partners", can_manage_partners)
+
+
+@rules.predicate
+def is_member(user, partner) -> bool:
+    """An active member of the organisation, in either role."""
+    if partner is None or not user.is_authenticated:
+        return False
+    return partner.memberships.filter(user=user, status="active").exists()
+
+
+@rules.predicate
+def is_representative(user, partner) -> bool:
+    if partner is None or not user.is_authenticated:
+        return False
+    return partner.memberships.filter(user=user, status="active", role="representative").exists()
+
+
+rules.add_rule("partners.act_for_organisation", is_member)
+rules.add_rule("partners.manage_members", is_representative | can_manage_partners)

@@ -1,11 +1,12 @@
 """Every non-trivial read of partners, scoped to what the user may see."""
 
 import rules
+from django.db import models
 from django.db.models import Count, Q
 from django.http import Http404, QueryDict
 
 from partners.filters import PartnerFilter
-from partners.models import Partner, PartnerQuerySet
+from partners.models import Membership, Partner, PartnerQuerySet
 
 
 def partners_visible_to(*, user) -> PartnerQuerySet:
@@ -42,3 +43,19 @@ def partner_counts(*, user) -> dict[str, int]:
         total=Count("id"), verified=Count("id", filter=Q(verified_at__isnull=False))
     )
     return {"total": counts["total"], "verified": counts["verified"]}
+
+
+def memberships_of(*, user) -> "models.QuerySet[Membership]":
+    """A user's memberships, every status, with the organisation."""
+    if not user.is_authenticated:
+        return Membership.objects.none()
+    return Membership.objects.filter(user=user).select_related("partner__partner_type").order_by("partner__sort_key")
+
+
+def organisations_of(*, user) -> PartnerQuerySet:
+    """The organisations a user is an active member of."""
+    if not user.is_authenticated:
+        return Partner.objects.none()
+    return Partner.objects.filter(memberships__user=user, memberships__status=Membership.Status.ACTIVE).select_related(
+        "partner_type"
+    )
