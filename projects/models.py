@@ -37,6 +37,11 @@ class Scheme(LocalizedNameMixin):
         verbose_name=_("municipality"),
     )
     description = models.TextField(_("description"), blank=True)
+    accepts_proposals = models.BooleanField(
+        _("runs open calls"),
+        default=False,
+        help_text=_("Groups propose to this scheme through open calls (募集) on the portal."),
+    )
     sort_order = models.PositiveSmallIntegerField(_("display order"), default=0)
 
     class Meta:
