@@ -53,7 +53,7 @@ def calls_managed_by(*, user) -> QuerySet[Call]:
 
 
 def proposals_of_user(*, user) -> QuerySet[Proposal]:
-    """"My proposals": every proposal of the organisations the user is an active member of."""
+    """ "My proposals": every proposal of the organisations the user is an active member of."""
     if not user.is_authenticated:
         return Proposal.objects.none()
     organisations = Membership.objects.filter(user=user, status=Membership.Status.ACTIVE).values("partner_id")

@@ -382,13 +382,16 @@ def _deadline(call: Call) -> str:
 
 
 @transaction.atomic
-def proposal_submit(*, proposal: Proposal, user: User) -> Proposal:
+def proposal_submit(*, proposal: Proposal, user: User, edit_version: int | None = None) -> Proposal:
     """Submit a complete draft while the call is open: receipt number, revision, audit row, receipt mail.
 
     A second click finds the proposal submitted and is refused with TransitionNotAllowed, so one
     submission is recorded however often the button is pressed.
     """
     locked = _begin(proposal=proposal, user=user, transition=SUBMIT)
+    if edit_version is not None and locked.edit_version != edit_version:
+        # The draft changed after the applicant read it on the confirmation page: they confirm again.
+        raise EditConflict(locked)
     problems = proposal_problems(proposal=locked)
     if problems:
         raise ProposalIncomplete(problems)
