@@ -6,6 +6,7 @@ from django.views.decorators.http import require_safe
 
 from partners.selectors import partner_counts
 from projects.selectors import published_project_count
+from proposals.selectors import open_call_count
 
 
 @require_safe
@@ -14,5 +15,9 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "home.html",
-        {"partner_counts": partner_counts(user=request.user), "project_count": published_project_count()},
+        {
+            "partner_counts": partner_counts(user=request.user),
+            "project_count": published_project_count(),
+            "open_call_count": open_call_count(),
+        },
     )

@@ -17,7 +17,7 @@ from simple_history.models import HistoricalRecords
 from kyodo_portal.text import localized
 from partners.models import ActivityField, Department, Partner, PartnerType
 from projects.models import Scheme
-from proposals.workflow import EDITABLE, Status
+from proposals.workflow import EDITABLE, Status, next_step
 
 
 class PrivateStorage(FileSystemStorage):
@@ -357,6 +357,18 @@ class Proposal(models.Model):
     @property
     def display_title(self) -> str:
         return self.title or str(_("(untitled proposal)"))
+
+    @property
+    def cap(self) -> int | None:
+        """The most the call pays for this proposal, in its year of the project."""
+        return self.call.cap_for_year(self.project_year)
+
+    @property
+    def next_step(self) -> str:
+        """What the applicant can expect next, in a sentence."""
+        if self.status == Status.DRAFT and self.call.has_closed:
+            return str(_("The call has closed: this draft can no longer be submitted."))
+        return next_step(self.status)
 
 
 class ProposalRole(models.Model):

@@ -555,6 +555,10 @@ def _staff_recipients(proposal: Proposal) -> list[str]:
     return sorted(set(emails))
 
 
+def _url(proposal: Proposal) -> str:
+    return f"{settings.PORTAL_BASE_URL}{proposal.get_absolute_url()}"
+
+
 def _send(template: str, context: dict, recipients: list[str], subject: str) -> None:
     if not recipients:
         return
@@ -565,7 +569,7 @@ def _mail_receipt(*, proposal_id: int, user_id: int) -> None:
     proposal = Proposal.objects.select_related("call__department", "partner").get(pk=proposal_id)
     user = User.objects.filter(pk=user_id).first()
     with translation.override(MAIL_LANGUAGE):
-        context = {"proposal": proposal, "call": proposal.call, "user": user}
+        context = {"proposal": proposal, "call": proposal.call, "user": user, "proposal_url": _url(proposal)}
         _send(
             "proposals/mail/receipt.txt",
             context,
@@ -586,7 +590,13 @@ def _mail_withdrawn(*, proposal_id: int, user_id: int) -> None:
     user = User.objects.filter(pk=user_id).first()
     reason = proposal.events.filter(action=WITHDRAW.name).order_by("-created_at").values_list("comment", flat=True)
     with translation.override(MAIL_LANGUAGE):
-        context = {"proposal": proposal, "call": proposal.call, "user": user, "reason": reason.first() or ""}
+        context = {
+            "proposal": proposal,
+            "call": proposal.call,
+            "user": user,
+            "reason": reason.first() or "",
+            "proposal_url": _url(proposal),
+        }
         subject = _("[Kyodo Portal] Proposal withdrawn: %(number)s") % {"number": proposal.receipt_number}
         _send("proposals/mail/withdrawn.txt", context, _applicant_recipients(proposal, user), subject)
         _send("proposals/mail/withdrawn.txt", context, _staff_recipients(proposal), subject)

@@ -241,7 +241,8 @@ def proposal_edit(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
             "edit_version": edit_version,
             "problems": problems,
             "totals": budget_totals(proposal.budget_lines.all()),
-            "cap": proposal.call.cap_for_year(proposal.project_year),
+            "cap": proposal.cap,
+            "required_names": Proposal.REQUIRED_FOR_SUBMISSION,
         },
     )
 

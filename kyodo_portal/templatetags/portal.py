@@ -1,6 +1,7 @@
 """Template filters for Japanese dates, fiscal years and yen, and the query-string helper for lists."""
 
 from django import template
+from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
@@ -54,3 +55,12 @@ def display(obj):
     if shown == japanese and not in_japanese():
         return format_html('<span lang="ja">{}</span>', shown)
     return shown
+
+
+@register.filter
+def wareki_datetime(value):
+    """A date with its era year and the time in Japan, e.g. 2027年1月15日（令和9年） 23:59."""
+    if not value:
+        return ""
+    local = timezone.localtime(value)
+    return f"{dates.format_date(local)} {local:%H:%M}"
