@@ -451,7 +451,7 @@ class BudgetLine(models.Model):
     order = models.PositiveSmallIntegerField(_("order"), default=0)
 
     class Meta:
-        ordering = ["side", "order", "id"]
+        ordering = ["-side", "order", "id"]  # income ("income" > "expense") first
         verbose_name = _("budget line")
         verbose_name_plural = _("budget plan")
         indexes = [models.Index(fields=["proposal", "side"], name="budget_line_proposal_side_idx")]

@@ -89,7 +89,7 @@ def proposal_for_user(*, user, public_id) -> Proposal:
             "roles",
             "schedule_items",
             "indicators",
-            Prefetch("budget_lines", queryset=BudgetLine.objects.order_by("side", "order", "id")),
+            Prefetch("budget_lines", queryset=BudgetLine.objects.order_by("-side", "order", "id")),
             "participants",
             Prefetch("attachments", queryset=ProposalAttachment.objects.select_related("document")),
             Prefetch("events", queryset=ProposalEvent.objects.select_related("actor")),

@@ -14,6 +14,7 @@ from partners.models import Partner
 from partners.services import partners_record_initial_history, partners_refresh_ids, partners_verify_complete
 from projects.models import Project, ProjectParty
 from projects.services import projects_record_initial_history, projects_refresh_ids
+from proposals.demo import demo_calls_ensure
 
 
 class Command(BaseCommand):
@@ -47,6 +48,9 @@ class Command(BaseCommand):
                     self.stdout.write(f"  demo account created: {email}")
             except DemoAccountsRefused as error:
                 raise CommandError(f"{error} Load demo data only in development.") from error
+        if demo:
+            for title in demo_calls_ensure():
+                self.stdout.write(f"  demo call created: {title}")
         if demo and new_partners:
             # The demo administrator verifies the complete demo records, as an administrator would;
             # the records say who verified them and when.
