@@ -58,9 +58,9 @@ def sanitize_filename(raw: str, *, extension: str) -> str:
     NFKC-normalised and shortened, and it ends with the extension its content was found to have.
     """
     name = unicodedata.normalize("NFKC", raw or "").replace("\\", "/").rsplit("/", 1)[-1]
-    name = _UNSAFE.sub("", name).strip().strip(".")
+    name = _UNSAFE.sub("", name)
     stem = name.rsplit(".", 1)[0] if "." in name else name
-    stem = stem.strip()[: MAX_NAME - len(extension) - 1] or _("attachment")
+    stem = stem.strip().strip(".").strip()[: MAX_NAME - len(extension) - 1] or _("attachment")
     return f"{stem}.{extension}"
 
 
