@@ -240,7 +240,10 @@ class BudgetFormSet(RowFormSet):
     side: str = ""
 
     def get_queryset(self):
-        return super().get_queryset().filter(side=self.side)
+        # Cached like Django's own: the formset asks for it once a row.
+        if not hasattr(self, "_side_queryset"):
+            self._side_queryset = super().get_queryset().filter(side=self.side)
+        return self._side_queryset
 
     def save_new(self, form, commit=True):
         form.instance.side = self.side
