@@ -35,5 +35,5 @@ class SignupForm(AllauthSignupForm):
     def clean_display_name(self) -> str:
         name = tidy_line(self.cleaned_data["display_name"])
         if not name:
-            raise forms.ValidationError(_("Enter your name."), code="required")
+            raise forms.ValidationError(self.fields["display_name"].error_messages["required"], code="required")
         return name

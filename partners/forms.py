@@ -187,6 +187,7 @@ class OrganisationForm(PartnerForm):
         self.fields["private_phone"].widget.attrs["autocomplete"] = "tel"
         self.helper = FormHelper()
         self.helper.form_tag = False
+        self.helper.disable_csrf = True  # the page's own <form> carries the token
 
 
 class MembershipRequestForm(forms.Form):
