@@ -5,6 +5,7 @@ from django import forms
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 
+from kyodo_portal.forms import IdMultipleChoiceField
 from kyodo_portal.text import tidy_line
 from partners.images import process_logo
 from partners.models import ActivityField, Membership, Municipality, Partner, PartnerType, Ward
@@ -49,6 +50,7 @@ class PartnerForm(forms.ModelForm):
             "private_address",
             "is_public",
         ]
+        field_classes = {"wards": IdMultipleChoiceField, "fields": IdMultipleChoiceField}
 
     def clean_name(self) -> str:
         return tidy_line(self.cleaned_data["name"])
