@@ -1,9 +1,11 @@
 """Sign-up with a confirmed e-mail address, login, logout, password reset and change, and throttling."""
 
+import importlib
 import re
 
 import pytest
 from allauth.account.models import EmailAddress
+from django.apps import apps
 from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
@@ -240,3 +242,25 @@ def test_allauth_pages_use_the_portal_layout_in_japanese(client, name):
     assert "vendor/bootstrap/bootstrap.min.css" in html
     assert html.count("<h1") == 1
     assert "協働ポータル</title>" in html
+
+
+@pytest.mark.django_db
+def test_a_user_added_in_the_admin_confirms_the_address_on_the_first_login(client, mailoutbox):
+    UserFactory(email="added@example.jp", confirmed_email=False)
+    response = _login(client, "added@example.jp", PASSWORD)
+    assert response["Location"] == reverse("account_email_verification_sent")
+    assert "_auth_user_id" not in client.session
+    assert [message.to for message in mailoutbox] == [["added@example.jp"]]
+    client.post(_link(mailoutbox[0], "confirm-email"))
+    assert _login(client, "added@example.jp", PASSWORD)["Location"] == reverse("accounts:mypage")
+
+
+@pytest.mark.django_db
+def test_the_migration_confirms_the_addresses_of_users_from_before_sign_up():
+    migration = importlib.import_module("accounts.migrations.0002_email_addresses_of_existing_users")
+    old = UserFactory(email="Old@Example.jp", confirmed_email=False)
+    UserFactory(email="new@example.jp")
+    migration.confirm_existing_addresses(apps, None)
+    address = EmailAddress.objects.get(user=old)
+    assert (address.email, address.verified, address.primary) == ("old@example.jp", True, True)
+    assert EmailAddress.objects.count() == 2
