@@ -93,8 +93,9 @@ def membership_request(*, partner: Partner, user: User, message: str = "", base_
 
     Asking again while a request waits changes nothing; after a refusal a new request may be made.
     """
-    # Locking the organisation serialises requests, so that two at once make one membership row.
-    partner = Partner.objects.select_for_update().select_related("partner_type").get(pk=partner.pk)
+    # Locking the organisation serialises requests, so that two at once make one membership row; only its
+    # own row is locked, not the partner type that every organisation of that type shares.
+    partner = Partner.objects.select_for_update(of=("self",)).select_related("partner_type").get(pk=partner.pk)
     _check("partners.request_membership", user, partner)
     membership = Membership.objects.filter(user=user, partner=partner).first()
     if membership is not None and membership.status == Membership.Status.ACTIVE:
@@ -118,7 +119,11 @@ def membership_request(*, partner: Partner, user: User, message: str = "", base_
 
 
 def _locked(membership: Membership) -> Membership:
-    return Membership.objects.select_for_update().select_related("partner__partner_type", "user").get(pk=membership.pk)
+    return (
+        Membership.objects.select_for_update(of=("self",))
+        .select_related("partner__partner_type", "user")
+        .get(pk=membership.pk)
+    )
 
 
 def _decide(*, membership: Membership, user: User, status: str, base_url: str) -> Membership:
