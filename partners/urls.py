@@ -1,3 +1,5 @@
+"""URLs of the partner directory, of registering organisations and of their members."""
+
 from django.urls import path
 
 from partners import views

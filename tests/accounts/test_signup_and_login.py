@@ -218,9 +218,7 @@ class TestPasswords:
             {"oldpassword": "wrong", "password1": NEW_PASSWORD, "password2": NEW_PASSWORD},
         )
         assert response.status_code == 200
-        assert "現在のパスワードを入力してください。" in response.content.decode() or "正しくありません" in (
-            response.content.decode()
-        )
+        assert response.context["form"].errors["oldpassword"] == ["現在のパスワードを入力してください。"]
 
 
 @pytest.mark.django_db
