@@ -2,12 +2,14 @@
 
 from dataclasses import dataclass
 
+from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.models import User
-from partners.models import Department, StaffAssignment
+from partners.models import Department, Membership, Partner, StaffAssignment
 
 PARTNER_EDITORS_GROUP = "パートナー管理者"
 # Reserved for documentation (RFC 2606): no demo address can ever reach a real mailbox.
@@ -22,6 +24,7 @@ class DemoAccount:
     is_superuser: bool = False
     groups: tuple[str, ...] = ()
     departments: tuple[str, ...] = ()  # city staff: the departments they work for, by name
+    represents: str = ""  # the name of a demo organisation whose representative (代表者) this is
 
 
 DEMO_ACCOUNTS = (
@@ -37,6 +40,12 @@ DEMO_ACCOUNTS = (
         departments=("中原区役所",),
     ),
     DemoAccount(f"kankyo-officer{DEMO_EMAIL_DOMAIN}", "kyodo-kankyo-2026", "デモ 環境局職員", departments=("環境局",)),
+    DemoAccount(
+        f"npo-member{DEMO_EMAIL_DOMAIN}",
+        "kyodo-npo-2026",
+        "デモ NPO代表者",
+        represents="NPO法人かわさき創造プロジェクト",
+    ),
 )
 
 
@@ -49,6 +58,7 @@ def partner_editors_group_ensure() -> Group:
     """The group whose members edit and verify partner records in the admin."""
     group, _created = Group.objects.get_or_create(name=PARTNER_EDITORS_GROUP)
     codenames = ["view_partner", "add_partner", "change_partner", "view_historicalpartner"]
+    codenames += ["view_membership", "add_membership", "change_membership", "delete_membership"]
     group.permissions.add(*Permission.objects.filter(content_type__app_label="partners", codename__in=codenames))
     return group
 
@@ -61,7 +71,10 @@ def demo_accounts_ensure() -> list[str]:
     partner_editors_group_ensure()
     created = []
     for account in DEMO_ACCOUNTS:
-        if User.objects.filter(email=account.email).exists():
+        user = User.objects.filter(email=account.email).first()
+        if user is not None:
+            # Accounts made before the sign-up existed get their confirmed address and organisation too.
+            _demo_extras_ensure(user, account)
             continue
         user = User.objects.create_user(
             email=account.email,
@@ -73,8 +86,26 @@ def demo_accounts_ensure() -> list[str]:
         user.groups.add(*Group.objects.filter(name__in=account.groups))
         for department in Department.objects.filter(name__in=account.departments, parent__isnull=True):
             StaffAssignment.objects.create(user=user, department=department)
+        _demo_extras_ensure(user, account)
         created.append(account.email)
     return created
+
+
+def _demo_extras_ensure(user: User, account: DemoAccount) -> None:
+    """A confirmed primary address (allauth refuses logins without one) and the organisation represented."""
+    EmailAddress.objects.update_or_create(user=user, email=account.email, defaults={"verified": True, "primary": True})
+    if account.represents:
+        partner = Partner.objects.filter(name=account.represents).first()
+        if partner is not None:
+            Membership.objects.get_or_create(
+                user=user,
+                partner=partner,
+                defaults={
+                    "role": Membership.Role.REPRESENTATIVE,
+                    "status": Membership.Status.ACTIVE,
+                    "decided_at": timezone.now(),
+                },
+            )
 
 
 def demo_administrator() -> User:

@@ -1,9 +1,11 @@
-from django.contrib.auth import views as auth_views
+"""The portal's own account pages; sign-up, login and passwords are allauth's, under the same prefix."""
+
 from django.urls import path
+
+from accounts import views
 
 app_name = "accounts"
 
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("mypage/", views.mypage, name="mypage"),
 ]

@@ -15,3 +15,23 @@ def style_filter_form(form: forms.Form) -> None:
             widget.attrs["class"] = "form-control"
         if form.errors.get(name):
             widget.attrs.update({"aria-invalid": "true", "aria-describedby": f"id_{name}-error"})
+
+
+# The databases' integer primary keys are signed 64-bit.
+MAX_ID = 2**63 - 1
+
+
+class IdMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """Choices by id: an id beyond the database's integer range is an invalid choice, not a failing query."""
+
+    def _check_values(self, value):
+        for pk in value or ():
+            try:
+                number = int(str(pk))
+            except ValueError:
+                continue  # not a number: Django's own check says so
+            if not -MAX_ID <= number <= MAX_ID:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": pk}
+                )
+        return super()._check_values(value)

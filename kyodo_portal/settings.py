@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "rules.apps.AutodiscoverRulesConfig",
     "simple_history",
+    "allauth",
+    "allauth.account",
     "kyodo_portal",
     "accounts",
     "partners",
@@ -67,6 +69,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
 ]
 
 ROOT_URLCONF = "kyodo_portal.urls"
@@ -101,7 +104,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "rules.permissions.ObjectPermissionBackend",
+    # The admin's own login form authenticates through ModelBackend; the portal's through allauth.
     "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -109,9 +114,28 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "home"
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "accounts:mypage"
 LOGOUT_REDIRECT_URL = "home"
+
+# Sign-up, login and password reset by django-allauth: e-mail address only (the user has no username),
+# and nobody logs in before confirming the address by mail.
+ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+ACCOUNT_FORMS = {"signup": "accounts.forms.SignupForm"}
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_CHANGE_EMAIL = True
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS = 3
+# A confirmation link opened on another device (or by someone else) must not log anybody in.
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = False
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
+# allauth's defaults for the other actions (sign-up, password reset, e-mail) stay as they are; failed
+# logins are limited per address as well as per IP so that guessing one person's password is slow.
+ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
 
 # Japanese first, with an English translation.
 LANGUAGE_CODE = "ja"
@@ -141,6 +165,16 @@ STORAGES = {
 }
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10_485_760
+
+# allauth's rate limits count in the cache. Several worker processes need a shared cache for the
+# limits to hold across them (e.g. CACHE_BACKEND=django.core.cache.backends.db.DatabaseCache with
+# CACHE_LOCATION=kyodo_cache after `manage.py createcachetable`).
+CACHES = {
+    "default": {
+        "BACKEND": os.environ.get("CACHE_BACKEND", "django.core.cache.backends.locmem.LocMemCache"),
+        "LOCATION": os.environ.get("CACHE_LOCATION", ""),
+    }
+}
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

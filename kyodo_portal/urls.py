@@ -17,6 +17,7 @@ urlpatterns = [
     path("partners/", include("partners.urls")),
     path("projects/", include("projects.urls")),
     path("accounts/", include("accounts.urls")),
+    path("accounts/", include("allauth.urls")),
     path("", include("proposals.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

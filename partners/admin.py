@@ -20,7 +20,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from kyodo_portal.search import apply_search
 from partners import csv_io, services
 from partners.forms import PartnerCsvUploadForm, PartnerForm
-from partners.models import ActivityField, Department, Municipality, Partner, PartnerType, Ward
+from partners.models import ActivityField, Department, Membership, Municipality, Partner, PartnerType, Ward
 from partners.validators import normalize_corporate_number
 
 
@@ -286,3 +286,23 @@ class PartnerAdmin(SimpleHistoryAdmin):
             "columns": [header for _key, header in csv_io.COLUMNS],
         }
         return TemplateResponse(request, "admin/partners/partner/import.html", context)
+
+
+@admin.register(Membership)
+class MembershipAdmin(SimpleHistoryAdmin):
+    """Administrators' view of every membership; representatives use the portal's members page."""
+
+    list_display = ("user", "partner", "role", "status", "created_at", "decided_at")
+    list_filter = ("status", "role")
+    list_select_related = ("user", "partner")
+    search_fields = ("user__email", "user__display_name", "partner__name")
+    autocomplete_fields = ("user", "partner")
+    readonly_fields = ("decided_by", "decided_at", "created_at")
+    date_hierarchy = "created_at"
+
+    def save_model(self, request, obj, form, change):
+        # A decision taken here is recorded like one taken on the portal: by whom, when.
+        if "status" in form.changed_data and obj.status != Membership.Status.PENDING:
+            obj.decided_by = request.user
+            obj.decided_at = timezone.now()
+        super().save_model(request, obj, form, change)

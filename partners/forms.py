@@ -1,12 +1,14 @@
 """Input shapes for partner records (admin and CSV import share one set of rules)."""
 
+from crispy_forms.helper import FormHelper
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 
+from kyodo_portal.forms import IdMultipleChoiceField
 from kyodo_portal.text import tidy_line
 from partners.images import process_logo
-from partners.models import Partner, PartnerType
+from partners.models import ActivityField, Membership, Municipality, Partner, PartnerType, Ward
 from partners.validators import normalize_corporate_number
 
 
@@ -48,6 +50,7 @@ class PartnerForm(forms.ModelForm):
             "private_address",
             "is_public",
         ]
+        field_classes = {"wards": IdMultipleChoiceField, "fields": IdMultipleChoiceField}
 
     def clean_name(self) -> str:
         return tidy_line(self.cleaned_data["name"])
@@ -123,3 +126,81 @@ class PartnerCsvUploadForm(forms.Form):
         label=_("CSV file"),
         help_text=_("UTF-8 (with or without BOM) or Shift_JIS (cp932); the columns of the export."),
     )
+
+
+KAWASAKI_CODE = "141305"
+
+
+class OrganisationForm(PartnerForm):
+    """An organisation registering itself on the portal: the directory's fields, no logo or admin links.
+
+    Whether it is public and verified is the city's decision, so neither is a field here.
+    """
+
+    class Meta(PartnerForm.Meta):
+        fields = [
+            "name",
+            "name_kana",
+            "partner_type",
+            "corporate_number",
+            "municipality",
+            "wards",
+            "works_citywide",
+            "fields",
+            "description",
+            "website",
+            "public_contact_name",
+            "public_email",
+            "public_phone",
+            "public_address",
+            "representative_name",
+            "private_email",
+            "private_phone",
+            "private_address",
+        ]
+        widgets = {
+            "wards": forms.CheckboxSelectMultiple,
+            "fields": forms.CheckboxSelectMultiple,
+            "description": forms.Textarea(attrs={"rows": 5}),
+        }
+        help_texts = {
+            "representative_name": _("Seen only by the city's staff."),
+            "private_email": _("Seen only by the city's staff, who may write to you about the record."),
+            "private_phone": _("Seen only by the city's staff."),
+            "private_address": _("Seen only by the city's staff."),
+        }
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["partner_type"].queryset = PartnerType.objects.filter(kind=PartnerType.Kind.ORGANISATION)
+        municipality = self.fields["municipality"]
+        # The city's own municipality first; other municipalities only for groups based elsewhere.
+        if not self.is_bound and not self.initial.get("municipality"):
+            municipality.initial = Municipality.objects.filter(code=KAWASAKI_CODE).values_list("pk", flat=True).first()
+        self.fields["wards"].queryset = Ward.objects.select_related("municipality")
+        self.fields["fields"].queryset = ActivityField.objects.filter(is_active=True)
+        self.fields["name_kana"].help_text = _("In katakana, e.g. カワサキサトヤマノカイ; used for sorting.")
+        for name in ("name", "partner_type", "municipality"):
+            self.fields[name].required = True
+        self.fields["website"].widget.attrs["autocomplete"] = "url"
+        self.fields["public_email"].widget.attrs["autocomplete"] = "email"
+        self.fields["public_phone"].widget.attrs["autocomplete"] = "tel"
+        self.fields["private_email"].widget.attrs["autocomplete"] = "email"
+        self.fields["private_phone"].widget.attrs["autocomplete"] = "tel"
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True  # the page's own <form> carries the token
+
+
+class MembershipRequestForm(forms.Form):
+    message = forms.CharField(
+        label=_("Message to the organisation"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Optional: who you are and what you do in the organisation (1,000 characters at most)."),
+    )
+
+
+class MembershipRoleForm(forms.Form):
+    role = forms.ChoiceField(label=_("Role"), choices=Membership.Role.choices)

@@ -471,6 +471,8 @@ class Membership(models.Model):
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     created_at = models.DateTimeField(_("asked at"), auto_now_add=True)
 
+    # Who approved, declined, changed a role or removed a member, and when: the services set the author.
+    history = HistoricalRecords()
     objects = MembershipQuerySet.as_manager()
 
     class Meta:

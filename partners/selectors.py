@@ -1,10 +1,12 @@
 """Every non-trivial read of partners, scoped to what the user may see."""
 
 import rules
+from django.contrib.auth.models import Permission
 from django.db import models
 from django.db.models import Count, Q
 from django.http import Http404, QueryDict
 
+from accounts.models import User
 from partners.filters import PartnerFilter
 from partners.models import Membership, Partner, PartnerQuerySet
 
@@ -58,4 +60,57 @@ def organisations_of(*, user) -> PartnerQuerySet:
         return Partner.objects.none()
     return Partner.objects.filter(memberships__user=user, memberships__status=Membership.Status.ACTIVE).select_related(
         "partner_type"
+    )
+
+
+def membership_of(*, user, partner: Partner) -> Membership | None:
+    """The user's membership of this organisation (any status), or None."""
+    if not user.is_authenticated:
+        return None
+    return Membership.objects.filter(user=user, partner=partner).first()
+
+
+def members_of(*, partner: Partner) -> dict[str, "models.QuerySet[Membership]"]:
+    """An organisation's active members (representatives first) and its open requests to join."""
+    memberships = Membership.objects.filter(partner=partner).select_related("user").order_by("-role", "created_at")
+    return {
+        "active": memberships.filter(status=Membership.Status.ACTIVE),
+        "pending": memberships.filter(status=Membership.Status.PENDING).order_by("created_at"),
+    }
+
+
+def membership_requests_for(*, user) -> "models.QuerySet[Membership]":
+    """Requests to join that wait for this user: those of the organisations they represent."""
+    if not user.is_authenticated:
+        return Membership.objects.none()
+    represented = Membership.objects.filter(
+        user=user, status=Membership.Status.ACTIVE, role=Membership.Role.REPRESENTATIVE
+    ).values("partner_id")
+    return (
+        Membership.objects.pending()
+        .filter(partner_id__in=represented)
+        .select_related("user", "partner")
+        .order_by("created_at")
+    )
+
+
+def representatives_of(*, partner: Partner) -> "models.QuerySet[User]":
+    return User.objects.filter(
+        is_active=True,
+        memberships__partner=partner,
+        memberships__status=Membership.Status.ACTIVE,
+        memberships__role=Membership.Role.REPRESENTATIVE,
+    )
+
+
+def partner_reviewers() -> "models.QuerySet[User]":
+    """The people who check and publish partner records: administrators and partner editors."""
+    permission = Permission.objects.filter(content_type__app_label="partners", codename="change_partner")
+    can_change = Q(groups__permissions__in=permission) | Q(user_permissions__in=permission)
+    return (
+        User.objects.filter(is_active=True)
+        .filter(Q(is_superuser=True) | (Q(is_staff=True) & can_change))
+        .exclude(email="")
+        .distinct()
+        .order_by("email")
     )

@@ -1,6 +1,7 @@
 """Fixtures shared by the whole suite."""
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 
 from kyodo_portal.fixtures import REFERENCE_FIXTURES, fixtures_load_missing
@@ -23,6 +24,14 @@ def _plain_static_storage(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """allauth counts login failures and other rate-limited actions in the cache: none leak between tests."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -1,12 +1,22 @@
 """factory_boy factories shared by every test package."""
 
 import factory
+from allauth.account.models import EmailAddress
 from django.contrib.auth.models import Group, Permission
 from django.utils import timezone
 from stdnum.jp import cn
 
 from accounts.models import User
-from partners.models import ActivityField, Department, Municipality, Partner, PartnerType, StaffAssignment, Ward
+from partners.models import (
+    ActivityField,
+    Department,
+    Membership,
+    Municipality,
+    Partner,
+    PartnerType,
+    StaffAssignment,
+    Ward,
+)
 from partners.validators import local_government_check_digit
 from projects.models import CollaborationForm, OutcomeIndicator, Project, ProjectParty, Scheme, project_history
 
@@ -29,6 +39,12 @@ class UserFactory(factory.django.DjangoModelFactory):
     def save_password(obj, create, extracted, **kwargs):
         if create:
             obj.save()
+
+    @factory.post_generation
+    def confirmed_email(obj, create, extracted, **kwargs):
+        """A confirmed primary address, as after sign-up; `confirmed_email=False` for one never confirmed."""
+        if create and extracted is not False:
+            EmailAddress.objects.create(user=obj, email=obj.email, verified=True, primary=True)
 
 
 class AdminFactory(UserFactory):
@@ -133,6 +149,18 @@ class PartnerFactory(factory.django.DjangoModelFactory):
             from partners.services import partners_refresh_derived
 
             partners_refresh_derived(partners=[obj])
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    """An active member of staff (担当者) of a public civic group; pass role and status for others."""
+
+    class Meta:
+        model = Membership
+
+    user = factory.SubFactory(UserFactory)
+    partner = factory.SubFactory(PartnerFactory)
+    role = Membership.Role.STAFF
+    status = Membership.Status.ACTIVE
 
 
 class StaffFactory(UserFactory):

@@ -60,3 +60,47 @@ def test_admin_pages_are_accessible(demo_site, page, assert_accessible):
     ]:
         page.goto(demo_site.url + path)
         assert_accessible(page)
+
+
+ACCOUNT_PATHS = [
+    "/accounts/login/",
+    "/accounts/signup/",
+    "/accounts/password/reset/",
+    "/accounts/password/reset/done/",
+    "/accounts/confirm-email/",
+    "/accounts/confirm-email/not-a-key/",
+    "/accounts/password/reset/key/bad-key/",
+]
+
+
+@pytest.mark.parametrize("path", ACCOUNT_PATHS)
+def test_account_page_is_accessible(demo_site, page, assert_accessible, path):
+    response = page.goto(demo_site.url + path)
+    assert response.status == 200
+    assert page.locator("html").get_attribute("lang") == "ja"
+    assert page.locator("h1").count() == 1
+    assert_accessible(page)
+
+
+def test_signed_in_pages_are_accessible(demo_site, page, assert_accessible):
+    """My page, the organisation form, the join form and the members page of the demo representative."""
+    page.goto(demo_site.url + "/accounts/login/")
+    page.locator("#id_login").fill("npo-member@demo.kyodo-portal.invalid")
+    page.locator("#id_password").fill("kyodo-npo-2026")
+    page.locator("main button[type=submit]").click()
+    page.wait_for_url("**/accounts/mypage/")
+    npo = Partner.objects.get(name="NPO法人かわさき創造プロジェクト")
+    other = Partner.objects.get(name="海風の森をMAZUつくる会")
+    for path in [
+        "/accounts/mypage/",
+        "/partners/new/",
+        f"/partners/{other.pk}/",
+        f"/partners/{other.pk}/join/",
+        f"/partners/{npo.pk}/",
+        f"/partners/{npo.pk}/members/",
+        "/accounts/password/change/",
+        "/accounts/email/",
+    ]:
+        assert page.goto(demo_site.url + path).status == 200, path
+        assert page.locator("h1").count() == 1, path
+        assert_accessible(page)
