@@ -54,7 +54,11 @@ def mark_problems(form: forms.BaseForm, problems: dict) -> None:
 class LocalDateTimeField(forms.SplitDateTimeField):
     """A date and a time, read in Asia/Tokyo."""
 
-    widget = forms.SplitDateTimeWidget(date_attrs={"type": "date"}, time_attrs={"type": "time", "step": "1"})
+    def __init__(self, **kwargs):
+        kwargs.setdefault(
+            "widget", forms.SplitDateTimeWidget(date_attrs={"type": "date"}, time_attrs={"type": "time", "step": "1"})
+        )
+        super().__init__(**kwargs)
 
 
 class CallForm(forms.ModelForm):
@@ -107,6 +111,12 @@ class CallForm(forms.ModelForm):
         )
         self.fields["scheme"].queryset = Scheme.objects.filter(accepts_proposals=True)
         self.fields["eligible_types"].queryset = PartnerType.objects.filter(kind=PartnerType.Kind.ORGANISATION)
+        for name in ("opens_at", "closes_at"):
+            # A split date and time input has no single <label for>: each part names itself.
+            date_widget, time_widget = self.fields[name].widget.widgets
+            label = self.fields[name].label
+            date_widget.attrs["aria-label"] = _("%(label)s: date") % {"label": label}
+            time_widget.attrs["aria-label"] = _("%(label)s: time") % {"label": label}
         if not self.instance.pk:
             self.fields["fiscal_year"].initial = fiscal_year_of() + 1
         bootstrap(self)

@@ -104,3 +104,22 @@ def test_signed_in_pages_are_accessible(demo_site, page, assert_accessible):
         assert page.goto(demo_site.url + path).status == 200, path
         assert page.locator("h1").count() == 1, path
         assert_accessible(page)
+
+
+def test_every_call_page_is_accessible_in_both_languages(demo_site, page, assert_accessible):
+    from proposals.models import Call
+
+    for path in ["/calls/", "/calls/?state=closed", "/calls/?state=all&scheme=nope"]:
+        page.goto(demo_site.url + path)
+        assert_accessible(page)
+    for call in Call.objects.filter(is_published=True).order_by("pk"):
+        page.goto(f"{demo_site.url}/calls/{call.pk}/")
+        assert page.locator("h1").inner_text() == call.title
+        assert_accessible(page)
+    page.select_option("#language-select", "en")
+    page.get_by_role("button", name="切り替え").click()
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert_accessible(page)
+    page.goto(demo_site.url + "/calls/")
+    assert page.locator("h1").inner_text() == "Open calls"
+    assert_accessible(page)
