@@ -1,4 +1,4 @@
-"""From sign-up to a submitted proposal with its receipt, and its withdrawal, in a real browser; every page axe-clean."""
+"""From sign-up to a submitted proposal with its receipt, and its withdrawal, in a browser; every page axe-clean."""
 
 import re
 
