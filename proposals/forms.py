@@ -187,23 +187,7 @@ class ProposalForm(forms.ModelForm):
 
     class Meta:
         model = Proposal
-        fields = [
-            "title",
-            "project_year",
-            "problem",
-            "purpose",
-            "activities",
-            "beneficiaries",
-            "period",
-            "venue",
-            "expected_effects",
-            "collaboration_need",
-            "exit_strategy",
-            "consulted_on",
-            "consultation_note",
-            "contact_name",
-            "contact_phone",
-        ]
+        fields = list(Proposal.CONTENT_FIELDS)
         widgets = {
             "problem": forms.Textarea(attrs={"rows": 4}),
             "purpose": forms.Textarea(attrs={"rows": 3}),

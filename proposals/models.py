@@ -258,6 +258,24 @@ class ProposalQuerySet(models.QuerySet):
 class Proposal(models.Model):
     """A proposal (企画提案書) by an organisation to an open call: a draft until it is submitted."""
 
+    # The applicant's text, in the order of the form; revisions keep exactly these.
+    CONTENT_FIELDS = (
+        "title",
+        "project_year",
+        "problem",
+        "purpose",
+        "activities",
+        "beneficiaries",
+        "period",
+        "venue",
+        "expected_effects",
+        "collaboration_need",
+        "exit_strategy",
+        "consulted_on",
+        "consultation_note",
+        "contact_name",
+        "contact_phone",
+    )
     # Fields the proposal needs before it can be submitted; the forms and proposal_submit share this list.
     REQUIRED_FOR_SUBMISSION = (
         "title",

@@ -479,26 +479,7 @@ def _record(*, proposal: Proposal, action: str, from_status: str, user: User, co
 
 def proposal_snapshot(*, proposal: Proposal) -> dict:
     """The proposal's whole content as plain data, as kept in a revision."""
-    fields = {
-        name: str(getattr(proposal, name) or "")
-        for name in (
-            "title",
-            "project_year",
-            "problem",
-            "purpose",
-            "activities",
-            "beneficiaries",
-            "period",
-            "venue",
-            "expected_effects",
-            "collaboration_need",
-            "exit_strategy",
-            "consulted_on",
-            "consultation_note",
-            "contact_name",
-            "contact_phone",
-        )
-    }
+    fields = {name: str(getattr(proposal, name) or "") for name in Proposal.CONTENT_FIELDS}
     return {
         "fields": fields,
         "roles": [
