@@ -1,5 +1,6 @@
 """Input shapes: a call with its documents, criteria and schedule; a proposal with its rows; uploads."""
 
+from crispy_forms.helper import FormHelper
 from django import forms
 from django.forms import BaseInlineFormSet, inlineformset_factory
 from django.utils import timezone
@@ -39,7 +40,13 @@ def bootstrap(form: forms.BaseForm) -> None:
         elif not isinstance(widget, forms.CheckboxSelectMultiple | forms.HiddenInput):
             widget.attrs.setdefault("class", "form-control")
         if form.is_bound and form.errors.get(name):
-            widget.attrs.update({"aria-invalid": "true", "aria-describedby": f"{form[name].auto_id}-error"})
+            widget.attrs.update({"aria-invalid": "true", "aria-describedby": _described_by(form, name)})
+
+
+def _described_by(form: forms.BaseForm, name: str) -> str:
+    """The message first, then the field's hint (which Django would otherwise link on its own)."""
+    auto_id = form[name].auto_id
+    return f"{auto_id}-error {auto_id}_helptext" if form.fields[name].help_text else f"{auto_id}-error"
 
 
 def mark_problems(form: forms.BaseForm, problems: dict) -> None:
@@ -47,7 +54,7 @@ def mark_problems(form: forms.BaseForm, problems: dict) -> None:
     for name in problems:
         if name in form.fields:
             form.fields[name].widget.attrs.update(
-                {"aria-invalid": "true", "aria-describedby": f"{form[name].auto_id}-error"}
+                {"aria-invalid": "true", "aria-describedby": _described_by(form, name)}
             )
 
 
@@ -119,6 +126,9 @@ class CallForm(forms.ModelForm):
             time_widget.attrs["aria-label"] = _("%(label)s: time") % {"label": label}
         if not self.instance.pk:
             self.fields["fiscal_year"].initial = fiscal_year_of() + 1
+        # The page's own <form> holds this form and the rows; crispy must not open a second one.
+        self.helper = FormHelper()
+        self.helper.form_tag = False
         bootstrap(self)
 
     def clean_title(self):
@@ -317,6 +327,16 @@ PROPOSAL_ROWS = {
         ),
         "participants",
     ),
+}
+
+
+ROW_SECTIONS = {
+    "roles": _("Division of roles"),
+    "schedule": _("Schedule"),
+    "indicators": _("Indicators"),
+    "income": _("Income"),
+    "expense": _("Expenses"),
+    "participants": _("Other organisations taking part"),
 }
 
 

@@ -60,8 +60,8 @@ class EditConflict(ProposalServiceError):
     def __init__(self, proposal: Proposal) -> None:
         super().__init__(
             _(
-                "Another member saved this draft after you opened it. Your text is still in the form below: "
-                "check it against the saved version and save again."
+                "This draft was saved after you opened this page (by another member, or by a second click). "
+                "What you typed is shown below: compare it with the saved version, put back what you need and save."
             )
         )
         self.proposal = proposal

@@ -19,6 +19,7 @@ from partners.models import Partner
 from proposals import services
 from proposals.diff import revision_changes
 from proposals.forms import (
+    ROW_SECTIONS,
     AttachmentForm,
     CallForm,
     ProposalForm,
@@ -151,10 +152,22 @@ def proposal_detail_page(request: HttpRequest, public_id: uuid.UUID) -> HttpResp
     )
 
 
-def _stash(request: HttpRequest, public_id) -> None:
-    """Keep what someone typed when their session ended, so nothing is lost on the way through login."""
+# What a stash may hold: a proposal's form is well under this; anything larger is not a proposal form.
+STASH_MAX_CHARACTERS = 200_000
+
+
+def _stash(request: HttpRequest, public_id) -> bool:
+    """Keep what someone typed when their login ended, so nothing is lost on the way through login.
+
+    Only for a proposal that exists and a form of its size: a stranger cannot fill the sessions.
+    """
+    if not Proposal.objects.filter(public_id=public_id).exists():
+        return False
     data = {key: values for key, values in request.POST.lists() if key != "csrfmiddlewaretoken"}
+    if sum(len(value) for values in data.values() for value in values) > STASH_MAX_CHARACTERS:
+        return False
     request.session[STASH_KEY] = {"public_id": str(public_id), "data": data}
+    return True
 
 
 def _unstash(request: HttpRequest, proposal: Proposal) -> QueryDict | None:
@@ -168,12 +181,47 @@ def _unstash(request: HttpRequest, proposal: Proposal) -> QueryDict | None:
     return data
 
 
+def _unsaved_input(proposal: Proposal, data: QueryDict) -> list[tuple[str, str]]:
+    """What someone sent that is not saved, field by field and row by row, to show back to them."""
+    items = []
+    for name, field in ProposalForm(instance=proposal).fields.items():
+        value = (data.get(name) or "").strip()
+        if value and value != str(getattr(proposal, name) or ""):
+            items.append((str(field.label), value))
+    for key, formset in proposal_formsets(instance=proposal).items():
+        prefix = formset.prefix
+        labels = {name: str(field.label) for name, field in formset.empty_form.fields.items() if name != "DELETE"}
+        try:
+            total = min(int(data.get(f"{prefix}-TOTAL_FORMS", 0)), 200)
+        except ValueError:
+            total = 0
+        for row in range(total):
+            if data.get(f"{prefix}-{row}-DELETE"):
+                continue
+            cells = [
+                f"{label}: {value}"
+                for name, label in labels.items()
+                if name not in ("id", "proposal") and (value := (data.get(f"{prefix}-{row}-{name}") or "").strip())
+            ]
+            if cells:
+                items.append((f"{ROW_SECTIONS[key]} {row + 1}", " / ".join(cells)))
+    return items
+
+
+def _not_kept(request: HttpRequest, proposal: Proposal, data: QueryDict, message: str) -> list[tuple[str, str]]:
+    """The message, a word about a chosen file, and what was typed: shown on the page that follows."""
+    messages.error(request, message)
+    upload = request.FILES.get("file")
+    if upload:
+        messages.warning(request, _("%(name)s was not attached; choose it again.") % {"name": upload.name})
+    return _unsaved_input(proposal, data)
+
+
 def proposal_edit(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     """Members of the organisation, while the proposal is a draft. Saving never needs it complete."""
     edit_url = reverse("proposals:edit", kwargs={"public_id": public_id})
     if not request.user.is_authenticated:
-        if request.method == "POST":
-            _stash(request, public_id)
+        if request.method == "POST" and _stash(request, public_id):
             messages.warning(
                 request,
                 _("Your login had expired, so the draft is not saved yet. Log in again: what you typed is kept."),
@@ -181,29 +229,50 @@ def proposal_edit(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
             return redirect_to_login(f"{edit_url}?restore=1")
         return redirect_to_login(request.get_full_path())
     proposal = proposal_for_user(user=request.user, public_id=public_id)
-    if not rules.test_rule("proposals.edit_proposal", request.user, proposal):
-        if not rules.test_rule("proposals.act_as_applicant", request.user, proposal):
-            raise PermissionDenied
-        messages.info(request, _("A submitted proposal can no longer be changed."))
-        return redirect(proposal)
+    if not rules.test_rule("proposals.act_as_applicant", request.user, proposal):
+        raise PermissionDenied
 
     data = files = None
     if request.method == "POST":
         data, files = request.POST, request.FILES
     elif request.GET.get("restore") and (data := _unstash(request, proposal)) is not None:
         messages.info(request, _("What you typed before logging in is back in the form. Save it to keep it."))
-    form = ProposalForm(data, instance=proposal)
-    formsets = proposal_formsets(data, instance=proposal)
-    attachment_form = AttachmentForm(data, files, call=proposal.call)
+
+    if not proposal.is_editable:
+        # Submitted (by another member) while this page was open: show what was typed, keep nothing silently.
+        unsaved = []
+        if data is not None:
+            unsaved = _not_kept(request, proposal, data, _("A submitted proposal can no longer be changed."))
+        else:
+            messages.info(request, _("A submitted proposal can no longer be changed."))
+        if not unsaved:
+            return redirect(proposal)
+        return render(request, "proposals/unsaved_input.html", {"proposal": proposal, "unsaved": unsaved})
+
     try:
         edit_version = int(data.get("edit_version")) if data is not None else proposal.edit_version
     except (TypeError, ValueError):
-        edit_version = proposal.edit_version
+        edit_version = -1
+    unsaved = []
+    if data is not None and edit_version != proposal.edit_version:
+        # Saved since this page was opened (by another member, or by a double click): the rows on the page
+        # may be gone, so the page is shown afresh with what was typed beside it, never merged blindly.
+        unsaved = _not_kept(request, proposal, data, str(services.EditConflict(proposal)))
+        data = files = None
+    form = ProposalForm(data, instance=proposal)
+    formsets = proposal_formsets(data, instance=proposal)
+    attachment_form = AttachmentForm(data, files, call=proposal.call)
 
-    if request.method == "POST":
+    if request.method == "POST" and data is not None:
         valid = form.is_valid() & all([formset.is_valid() for formset in formsets.values()])
         valid &= attachment_form.is_valid()
-        if valid:
+        if not valid:
+            messages.error(request, _("The draft was not saved. Correct the fields marked below; your text is kept."))
+            if request.FILES.get("file"):
+                messages.warning(
+                    request, _("%(name)s was not attached; choose it again.") % {"name": request.FILES["file"].name}
+                )
+        else:
             try:
                 services.proposal_save_draft(
                     proposal=proposal,
@@ -213,8 +282,11 @@ def proposal_edit(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
                     edit_version=edit_version,
                 )
             except services.EditConflict as conflict:
-                messages.error(request, str(conflict))
-                edit_version = conflict.proposal.edit_version
+                unsaved = _not_kept(request, proposal, data, str(conflict))
+                proposal = proposal_for_user(user=request.user, public_id=public_id)
+                form = ProposalForm(instance=proposal)
+                formsets = proposal_formsets(instance=proposal)
+                attachment_form = AttachmentForm(call=proposal.call)
             else:
                 _attachments_from_request(request, proposal, attachment_form)
                 if request.POST.get("action") == "check":
@@ -223,9 +295,7 @@ def proposal_edit(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
                     request,
                     _("The draft was saved at %(time)s.") % {"time": timezone.localtime().strftime("%H:%M")},
                 )
-                return redirect(f"{edit_url}#{request.POST.get('action_anchor', 'main')}")
-        else:
-            messages.error(request, _("The draft was not saved. Correct the fields marked below; your text is kept."))
+                return redirect(edit_url)
 
     problems = proposal_problems(proposal=proposal) if request.GET.get("check") and data is None else {}
     mark_problems(form, problems)
@@ -238,8 +308,9 @@ def proposal_edit(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
             "form": form,
             "formsets": formsets,
             "attachment_form": attachment_form,
-            "edit_version": edit_version,
+            "edit_version": proposal.edit_version if data is None else edit_version,
             "problems": problems,
+            "unsaved": unsaved,
             "totals": budget_totals(proposal.budget_lines.all()),
             "cap": proposal.cap,
             "required_names": Proposal.REQUIRED_FOR_SUBMISSION,

@@ -296,3 +296,70 @@ def test_staff_cannot_put_a_call_under_another_ward(nakahara_officer, schemes, d
     assert "正しく選択してください" in page
     assert "締切は受付開始より後にしてください" in page
     assert not Call.objects.exists()
+
+
+def test_rows_removed_by_another_member_never_block_a_save(draft, member, member_of, npo, client_for):
+    row = draft.schedule_items.create(when="4月", what="準備会", order=1)
+    url = f"/proposals/{draft.public_id}/edit/"
+    stale = _management(
+        {
+            "title": "わたしの題名",
+            "project_year": "1",
+            "edit_version": "0",
+            "schedule-TOTAL_FORMS": "1",
+            "schedule-INITIAL_FORMS": "1",
+            "schedule-0-id": str(row.pk),
+            "schedule-0-when": "5月",
+            "schedule-0-what": "わたしが書いた行",
+        }
+    )
+    row.delete()  # another member removed the row and saved
+    type(draft).objects.filter(pk=draft.pk).update(edit_version=1)
+    response = client_for(member).post(url, stale)
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "わたしの題名" in page and "わたしが書いた行" in page
+    assert 'name="edit_version" value="1"' in page
+    # Saving from the fresh page now works.
+    response = client_for(member).post(
+        url, _management({"title": "わたしの題名", "project_year": "1", "edit_version": "1"})
+    )
+    assert response.status_code == 302
+
+
+def test_a_double_click_on_save_adds_a_row_once(draft, member, client_for):
+    url = f"/proposals/{draft.public_id}/edit/"
+    data = _management(
+        {
+            "project_year": "1",
+            "edit_version": "0",
+            "schedule-TOTAL_FORMS": "1",
+            "schedule-0-when": "5月",
+            "schedule-0-what": "本番",
+        }
+    )
+    client = client_for(member)
+    client.post(url, data)
+    second = client.post(url, data)
+    assert second.status_code == 200
+    assert draft.schedule_items.count() == 1
+
+
+def test_text_typed_while_another_member_submitted_is_shown_back(complete_draft, member, member_of, npo, client_for):
+    from proposals import services
+
+    services.proposal_submit(proposal=complete_draft, user=member_of(npo))
+    response = client_for(member).post(
+        f"/proposals/{complete_draft.public_id}/edit/",
+        _management({"title": "提出後に書いた題名", "project_year": "1", "edit_version": "0"}),
+    )
+    assert response.status_code == 200
+    assert "提出後に書いた題名" in response.content.decode()
+
+
+def test_stashes_are_kept_only_for_real_proposals_of_a_sensible_size(draft, client_for):
+    anonymous = client_for(None)
+    anonymous.post(f"/proposals/{uuid.uuid4()}/edit/", {"title": "x"})
+    assert STASH_KEY not in anonymous.session
+    anonymous.post(f"/proposals/{draft.public_id}/edit/", {"title": "字" * 300_000})
+    assert STASH_KEY not in anonymous.session
