@@ -4,6 +4,7 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from proposals.models import Call, CallCriterion, CallDocument, CallMilestone, Proposal, ProposalEvent
+from proposals.workflow import VISIBLE_TO_STAFF
 
 
 class CallDocumentInline(admin.TabularInline):
@@ -52,12 +53,15 @@ class ProposalAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         # Drafts belong to their organisation; administrators see a proposal once it is submitted.
-        return super().get_queryset(request).exclude(status="draft").select_related("partner", "call")
+        return super().get_queryset(request).filter(status__in=VISIBLE_TO_STAFF).select_related("partner", "call")
 
     def get_readonly_fields(self, request, obj=None):
         return [field.name for field in self.model._meta.fields]
 
     def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False
 
     def has_delete_permission(self, request, obj=None):

@@ -6,6 +6,7 @@ import uuid
 
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q, Sum
 from django.urls import reverse
@@ -444,6 +445,10 @@ class ProposalIndicator(models.Model):
         return self.name
 
 
+# 100 billion yen: far above any proposal, and sums of many lines stay within 64-bit integers.
+MAX_AMOUNT = 100_000_000_000
+
+
 class BudgetLine(models.Model):
     """A line of the budget plan (収支計画): income by source, or an expense."""
 
@@ -465,7 +470,9 @@ class BudgetLine(models.Model):
     source = models.CharField(_("source"), max_length=10, choices=Source.choices, blank=True)
     item = models.CharField(_("item"), max_length=100, blank=True, help_text=_("e.g. 講師謝礼, 印刷費"))
     note = models.CharField(_("breakdown"), max_length=200, blank=True, help_text=_("e.g. 5,000円×10回"))
-    amount = models.PositiveBigIntegerField(_("amount (yen)"), null=True, blank=True)
+    amount = models.PositiveBigIntegerField(
+        _("amount (yen)"), null=True, blank=True, validators=[MaxValueValidator(MAX_AMOUNT)]
+    )
     order = models.PositiveSmallIntegerField(_("order"), default=0)
 
     class Meta:
@@ -473,6 +480,9 @@ class BudgetLine(models.Model):
         verbose_name = _("budget line")
         verbose_name_plural = _("budget plan")
         indexes = [models.Index(fields=["proposal", "side"], name="budget_line_proposal_side_idx")]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__lte=MAX_AMOUNT), name="budget_line_amount_within_limit")
+        ]
 
     def __str__(self) -> str:
         return f"{self.item} {self.amount or 0:,}"

@@ -1,5 +1,7 @@
 """Every write to calls and proposals: drafts, attachments, and each move of the workflow."""
 
+import datetime
+import logging
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -31,6 +33,7 @@ from proposals.models import (
 from proposals.workflow import SUBMIT, WITHDRAW, Actor, Status, Transition, transition_allowed
 
 MAIL_LANGUAGE = "ja"
+logger = logging.getLogger(__name__)
 
 
 class ProposalServiceError(Exception):
@@ -315,7 +318,7 @@ def budget_totals(lines: Iterable[BudgetLine]) -> BudgetTotals:
     return BudgetTotals(income=income, expense=expense, from_city=from_city)
 
 
-def proposal_problems(*, proposal: Proposal) -> dict[str | None, list[str]]:
+def proposal_problems(*, proposal: Proposal, at: datetime.datetime | None = None) -> dict[str | None, list[str]]:
     """Everything that keeps a proposal from being submitted, by field name (None: the whole proposal).
 
     The forms show the same problems next to the fields; this is the rule the submission enforces.
@@ -359,8 +362,11 @@ def proposal_problems(*, proposal: Proposal) -> dict[str | None, list[str]]:
             _("Income (%(income)s yen) and expenses (%(expense)s yen) must be equal.")
             % {"income": f"{totals.income:,}", "expense": f"{totals.expense:,}"},
         )
-    cap = call.cap_for_year(proposal.project_year)
-    if cap is not None and totals.from_city > cap:
+    # A call without a cap pays nothing (後援, 会場提供): nothing may be asked of the city.
+    cap = call.cap_for_year(proposal.project_year) or 0
+    if totals.from_city and not cap:
+        add("budget", _("This call pays no money: leave out income from the city."))
+    elif totals.from_city > cap:
         add(
             "budget",
             _("The amount asked of the city (%(asked)s yen) is over this call's cap of %(cap)s yen.")
@@ -372,7 +378,7 @@ def proposal_problems(*, proposal: Proposal) -> dict[str | None, list[str]]:
             add("attachments", _("Attach %(document)s.") % {"document": document.name})
     for problem in call_eligibility_problems(call=call, partner=proposal.partner):
         add(None, problem)
-    if not call.is_open:
+    if not call.is_open_at(at or timezone.now()):
         add(None, _("The call is not accepting proposals now (deadline %(deadline)s).") % {"deadline": _deadline(call)})
     return problems
 
@@ -392,10 +398,11 @@ def proposal_submit(*, proposal: Proposal, user: User, edit_version: int | None 
     if edit_version is not None and locked.edit_version != edit_version:
         # The draft changed after the applicant read it on the confirmation page: they confirm again.
         raise EditConflict(locked)
-    problems = proposal_problems(proposal=locked)
+    # One reading of the clock: the moment checked against the deadline is the moment recorded.
+    now = timezone.now()
+    problems = proposal_problems(proposal=locked, at=now)
     if problems:
         raise ProposalIncomplete(problems)
-    now = timezone.now()
     if locked.receipt_number is None:
         locked.receipt_number = _next_receipt_number(locked.call)
         locked.first_submitted_at = now
@@ -414,7 +421,7 @@ def proposal_submit(*, proposal: Proposal, user: User, edit_version: int | None 
         update_fields=["receipt_number", "first_submitted_at", "submitted_at"],
         comment=_("Revision %(number)s") % {"number": revision.number},
     )
-    transaction.on_commit(lambda: _mail_receipt(proposal_id=locked.pk, user_id=user.pk))
+    transaction.on_commit(lambda: _mail_receipt(proposal_id=locked.pk, user_id=user.pk), robust=True)
     return locked
 
 
@@ -434,7 +441,7 @@ def proposal_withdraw(*, proposal: Proposal, user: User, reason: str) -> Proposa
         raise ValidationError({"reason": _("Say why you withdraw the proposal.")})
     locked = _begin(proposal=proposal, user=user, transition=WITHDRAW)
     _finish(proposal=locked, user=user, transition=WITHDRAW, comment=reason)
-    transaction.on_commit(lambda: _mail_withdrawn(proposal_id=locked.pk, user_id=user.pk))
+    transaction.on_commit(lambda: _mail_withdrawn(proposal_id=locked.pk, user_id=user.pk), robust=True)
     return locked
 
 
@@ -518,36 +525,49 @@ def proposal_snapshot(*, proposal: Proposal) -> dict:
 # Mail
 
 
-def _applicant_recipients(proposal: Proposal, user: User | None) -> list[str]:
-    representatives = Membership.objects.filter(
-        partner_id=proposal.partner_id, status=Membership.Status.ACTIVE, role=Membership.Role.REPRESENTATIVE
-    ).values_list("user__email", flat=True)
-    recipients = {user.email} if user is not None else set()
-    recipients.update(representatives)
-    return sorted(email for email in recipients if email)
+def _applicant_recipients(proposal: Proposal, user: User | None) -> list[User]:
+    """The member who acted and the organisation's representatives, each once."""
+    representatives = User.objects.filter(
+        is_active=True,
+        memberships__partner_id=proposal.partner_id,
+        memberships__status=Membership.Status.ACTIVE,
+        memberships__role=Membership.Role.REPRESENTATIVE,
+    )
+    recipients = {person.pk: person for person in representatives}
+    if user is not None:
+        recipients[user.pk] = user
+    return sorted(recipients.values(), key=lambda person: person.email)
 
 
-def _staff_recipients(proposal: Proposal) -> list[str]:
+def _staff_recipients(proposal: Proposal) -> list[User]:
+    """Staff of the call's department and of the departments above it."""
     department = proposal.call.department
     above = [department.pk, department.parent_id, department.parent.parent_id if department.parent_id else None]
-    emails = User.objects.filter(
-        is_active=True, staff_assignments__department_id__in=[pk for pk in above if pk]
-    ).values_list("email", flat=True)
-    return sorted(set(emails))
+    staff = User.objects.filter(is_active=True, staff_assignments__department_id__in=[pk for pk in above if pk])
+    return sorted(set(staff), key=lambda person: person.email)
 
 
 def _url(proposal: Proposal) -> str:
     return f"{settings.PORTAL_BASE_URL}{proposal.get_absolute_url()}"
 
 
-def _send(template: str, context: dict, recipients: list[str], subject: str) -> None:
-    if not recipients:
-        return
-    send_mail(subject, render_to_string(template, context), None, recipients)
+def _send(template: str, context: dict, recipients: Iterable[User], subject: str) -> None:
+    """One mail a person (nobody sees the others' addresses); a failure is logged, never the user's error.
+
+    The proposal is already saved when this runs: a mail server that is down must not make an
+    applicant believe their submission failed at the deadline.
+    """
+    for person in recipients:
+        if not person.email:
+            continue
+        try:
+            send_mail(subject, render_to_string(template, {**context, "recipient": person}), None, [person.email])
+        except Exception:
+            logger.exception("Mail %s to user %s failed", template, person.pk)
 
 
 def _mail_receipt(*, proposal_id: int, user_id: int) -> None:
-    proposal = Proposal.objects.select_related("call__department", "partner").get(pk=proposal_id)
+    proposal = Proposal.objects.select_related("call__department__parent", "partner").get(pk=proposal_id)
     user = User.objects.filter(pk=user_id).first()
     with translation.override(MAIL_LANGUAGE):
         context = {"proposal": proposal, "call": proposal.call, "user": user, "proposal_url": _url(proposal)}
@@ -567,7 +587,7 @@ def _mail_receipt(*, proposal_id: int, user_id: int) -> None:
 
 
 def _mail_withdrawn(*, proposal_id: int, user_id: int) -> None:
-    proposal = Proposal.objects.select_related("call__department", "partner").get(pk=proposal_id)
+    proposal = Proposal.objects.select_related("call__department__parent", "partner").get(pk=proposal_id)
     user = User.objects.filter(pk=user_id).first()
     reason = proposal.events.filter(action=WITHDRAW.name).order_by("-created_at").values_list("comment", flat=True)
     with translation.override(MAIL_LANGUAGE):

@@ -42,7 +42,7 @@ from proposals.selectors import (
     staff_departments,
 )
 from proposals.services import budget_totals, call_eligibility_problems, proposal_problems
-from proposals.workflow import Actor, next_step, transitions_from
+from proposals.workflow import WITHDRAW, Actor, next_step, transitions_from
 
 PAGE_SIZE = 20
 STASH_KEY = "proposal_unsaved_input"
@@ -402,7 +402,10 @@ def proposal_withdraw(request: HttpRequest, public_id: uuid.UUID) -> HttpRespons
         try:
             services.proposal_withdraw(proposal=proposal, user=request.user, reason=form.cleaned_data["reason"])
         except services.TransitionNotAllowed as refused:
-            messages.error(request, str(refused))
+            if refused.proposal.status == WITHDRAW.target:
+                messages.info(request, _("The proposal had already been withdrawn."))
+            else:
+                messages.error(request, str(refused))
         except ValidationError as error:
             form.add_error(None, error)
             return render(request, "proposals/proposal_withdraw.html", {"proposal": proposal, "form": form})

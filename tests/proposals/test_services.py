@@ -263,11 +263,39 @@ def test_a_former_member_loses_access(complete_draft, member):
         services.proposal_submit(proposal=complete_draft, user=member)
 
 
-def test_mail_goes_to_the_organisations_representatives_too(
+def test_mail_goes_to_each_member_concerned_on_its_own(
     complete_draft, member, representative, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
         services.proposal_submit(proposal=complete_draft, user=member)
-    receipt = next(message for message in mail.outbox if member.email in message.to)
-    assert representative.email in receipt.to
-    assert UserFactory().email not in receipt.to
+    receipts = [message for message in mail.outbox if "受け付けました" in message.subject]
+    assert sorted(message.to[0] for message in receipts) == sorted([member.email, representative.email])
+    assert all(len(message.to) == 1 for message in mail.outbox)
+    to_representative = next(message for message in receipts if message.to == [representative.email])
+    assert to_representative.body.startswith("代表 花子 様")
+    assert "応募 太郎" in to_representative.body  # who submitted it
+    assert UserFactory().email not in {message.to[0] for message in mail.outbox}
+
+
+def test_a_mail_server_that_is_down_does_not_undo_or_fail_a_submission(
+    complete_draft, member, settings, django_capture_on_commit_callbacks, caplog
+):
+    settings.EMAIL_BACKEND = "tests.proposals.failing_mail.Backend"
+    with django_capture_on_commit_callbacks(execute=True):
+        submitted = services.proposal_submit(proposal=complete_draft, user=member)
+    submitted.refresh_from_db()
+    assert submitted.status == Status.SUBMITTED
+    assert "failed" in caplog.text
+
+
+def test_a_call_without_money_takes_no_request_for_money(make_call, npo, member):
+    call = make_call(amount_cap=None, first_year_cap=None)
+    proposal = fill_complete(Proposal.objects.create(call=call, partner=npo, created_by=member), from_city=1)
+    assert "支出はありません" in services.proposal_problems(proposal=proposal)["budget"][0]
+
+
+def test_amounts_beyond_any_budget_are_refused(draft):
+    data = _form_data()
+    data.update({"expense-TOTAL_FORMS": "1", "expense-0-item": "x", "expense-0-amount": str(10**12)})
+    formsets = proposal_formsets(data, instance=draft)
+    assert not formsets["expense"].is_valid()
