@@ -124,8 +124,9 @@ class CallForm(forms.ModelForm):
             label = self.fields[name].label
             date_widget.attrs["aria-label"] = _("%(label)s: date") % {"label": label}
             time_widget.attrs["aria-label"] = _("%(label)s: time") % {"label": label}
-        if not self.instance.pk:
-            self.fields["fiscal_year"].initial = fiscal_year_of() + 1
+        if not self.instance.pk and self.initial.get("fiscal_year") is None:
+            # A call made now is usually for the projects of next fiscal year.
+            self.initial["fiscal_year"] = fiscal_year_of() + 1
         # The page's own <form> holds this form and the rows; crispy must not open a second one.
         self.helper = FormHelper()
         self.helper.form_tag = False
