@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from partners.models import Partner
@@ -45,6 +46,14 @@ from proposals.services import budget_totals, call_eligibility_problems, proposa
 from proposals.workflow import WITHDRAW, Actor, next_step, transitions_from
 
 PAGE_SIZE = 20
+# Where the submission check's messages about whole sections point, and what the summary calls them.
+PROBLEM_SECTIONS = {
+    "roles": _lazy("Division of roles"),
+    "schedule": _lazy("Schedule"),
+    "indicators": _lazy("Indicators"),
+    "budget": _lazy("Budget plan"),
+    "attachments": _lazy("Attachments"),
+}
 STASH_KEY = "proposal_unsaved_input"
 
 
@@ -299,6 +308,13 @@ def proposal_edit(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 
     problems = proposal_problems(proposal=proposal) if request.GET.get("check") and data is None else {}
     mark_problems(form, problems)
+    problem_list = []
+    for key, problem_messages in problems.items():
+        if key in form.fields:
+            anchor, label = form[key].id_for_label, form.fields[key].label
+        else:
+            anchor, label = (f"section-{key}", PROBLEM_SECTIONS.get(key)) if key else ("", None)
+        problem_list.extend((anchor, label, message) for message in problem_messages)
     return render(
         request,
         "proposals/proposal_form.html",
@@ -310,6 +326,7 @@ def proposal_edit(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
             "attachment_form": attachment_form,
             "edit_version": proposal.edit_version if data is None else edit_version,
             "problems": problems,
+            "problem_list": problem_list,
             "unsaved": unsaved,
             "totals": budget_totals(proposal.budget_lines.all()),
             "cap": proposal.cap,

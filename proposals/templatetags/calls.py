@@ -28,9 +28,3 @@ def problems_for(problems, name):
     if not problems:
         return []
     return problems.get(name, [])
-
-
-@register.filter
-def field_id(form, name):
-    """The id of a form field's input, for links from the list of problems."""
-    return form[name].id_for_label

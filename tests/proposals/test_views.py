@@ -101,6 +101,8 @@ def test_from_sign_in_to_receipt(call, member, client_for, django_capture_on_com
     assert response.url == f"{edit_url}?check=1"
     page = client.get(response.url).content.decode()
     assert "提出の前に必要なこと" in page
+    assert '<a href="#id_problem">地域課題: 提出前に記入してください。</a>' in page
+    assert '<a href="#section-roles">役割分担: 役割分担を1行以上記入してください。</a>' in page
     assert 'id="id_problem-error"' in page and 'aria-invalid="true"' in page
 
     fill_complete(proposal)
