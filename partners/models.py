@@ -420,6 +420,13 @@ class StaffAssignment(models.Model):
         return f"{self.user} – {self.department} ({self.get_role_display()})"
 
 
+def departments_served_by(user) -> models.QuerySet:
+    """The departments a member of staff works for: their assignments and every department below them."""
+    if not user.is_authenticated:
+        return Department.objects.none()
+    return departments_under(user.staff_assignments.values("department_id"))
+
+
 def departments_under(department_ids) -> models.QuerySet:
     """The departments with these ids and every department below them (局 → 部 → 課, three levels)."""
     return Department.objects.filter(

@@ -2,7 +2,7 @@
 
 import rules
 
-from partners.models import departments_under
+from partners.models import departments_served_by
 
 
 @rules.predicate
@@ -20,10 +20,9 @@ def is_city_staff(user) -> bool:
 @rules.predicate
 def is_responsible_officer(user, project) -> bool:
     """Staff of the project's responsible department or of a department above it (a ward office, a bureau)."""
-    if project is None or not project.responsible_department_id or not user.is_authenticated:
+    if project is None or not project.responsible_department_id:
         return False
-    own = user.staff_assignments.values("department_id")
-    return departments_under(own).filter(pk=project.responsible_department_id).exists()
+    return departments_served_by(user).filter(pk=project.responsible_department_id).exists()
 
 
 @rules.predicate

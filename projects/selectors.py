@@ -7,7 +7,7 @@ from django.db.models import Count, Exists, F, Max, Min, OuterRef, Prefetch, Q, 
 from django.db.models.functions import Coalesce
 from django.http import QueryDict
 
-from partners.models import Ward, departments_under
+from partners.models import Ward, departments_served_by
 from projects.filters import AMOUNT_BUCKETS, CITYWIDE, ProjectFilter, fiscal_year_q
 from projects.models import Project, ProjectParty
 from projects.rules import is_project_admin
@@ -175,5 +175,4 @@ def projects_managed_by(*, user) -> QuerySet:
     projects = Project.objects.select_related("scheme", "responsible_department").order_by("-updated_at", "id")
     if is_project_admin(user):
         return projects
-    own = user.staff_assignments.values("department_id") if user.is_authenticated else []
-    return projects.filter(responsible_department__in=departments_under(own))
+    return projects.filter(responsible_department__in=departments_served_by(user))

@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
-from partners.models import departments_under
+from partners.models import departments_served_by
 from projects import services
 from projects.forms import AttachmentForm, IndicatorFormSet, PartyFormSet, PhotoForm, ProjectForm
 from projects.models import Project, ProjectAttachment, ProjectPhoto
@@ -62,7 +62,7 @@ def _department_choices(user):
     """None (any department) for administrators; otherwise the departments of the user's work."""
     if is_project_admin(user):
         return None
-    return departments_under(user.staff_assignments.values("department_id"))
+    return departments_served_by(user)
 
 
 @login_required

@@ -3,17 +3,17 @@
 import difflib
 from dataclasses import dataclass
 
-from django.utils.translation import gettext_lazy as _
-
+from proposals.forms import SECTIONS
 from proposals.models import BudgetLine, Proposal
 
-ROW_SECTIONS = {
-    "roles": (_("Division of roles"), ("task", "organisation_part", "city_part")),
-    "schedule": (_("Schedule"), ("when", "what")),
-    "indicators": (_("Indicators"), ("name", "target", "unit")),
-    "budget": (_("Budget plan"), ("side", "source", "item", "note", "amount")),
-    "participants": (_("Other organisations taking part"), ("name", "role")),
-    "attachments": (_("Attachments"), ("document", "name", "size")),
+# The row sections of a revision and the keys of their rows, in the order of the form.
+ROW_KEYS = {
+    "roles": ("task", "organisation_part", "city_part"),
+    "schedule": ("when", "what"),
+    "indicators": ("name", "target", "unit"),
+    "budget": ("side", "source", "item", "note", "amount"),
+    "participants": ("name", "role"),
+    "attachments": ("document", "name", "size"),
 }
 
 
@@ -69,9 +69,9 @@ def revision_changes(old: dict, new: dict) -> list[Change]:
         before, after = str(old_fields.get(name, "")), str(new_fields.get(name, ""))
         if before != after:
             changes.append(Change(labels.get(name, name), text_segments(before, after)))
-    for section, (label, keys) in ROW_SECTIONS.items():
+    for section, keys in ROW_KEYS.items():
         before = "\n".join(_row_text(section, row, keys) for row in old.get(section, []))
         after = "\n".join(_row_text(section, row, keys) for row in new.get(section, []))
         if before != after:
-            changes.append(Change(str(label), text_segments(before, after)))
+            changes.append(Change(str(SECTIONS[section]), text_segments(before, after)))
     return changes

@@ -331,13 +331,17 @@ PROPOSAL_ROWS = {
 }
 
 
-ROW_SECTIONS = {
+# The parts of a proposal besides its fields, by the keys the rows, the submission check and the revision
+# comparison use.
+SECTIONS = {
     "roles": _("Division of roles"),
     "schedule": _("Schedule"),
     "indicators": _("Indicators"),
     "income": _("Income"),
     "expense": _("Expenses"),
+    "budget": _("Budget plan"),
     "participants": _("Other organisations taking part"),
+    "attachments": _("Attachments"),
 }
 
 

@@ -175,6 +175,11 @@ class Call(models.Model):
         """Calendar days to the deadline in Asia/Tokyo: 0 on the last day."""
         return (timezone.localdate(self.closes_at) - timezone.localdate()).days
 
+    def admits_type(self, partner: Partner) -> bool:
+        """Whether the call takes proposals from this kind of organisation (no types listed: any kind)."""
+        eligible = {partner_type.pk for partner_type in self.eligible_types.all()}
+        return not eligible or partner.partner_type_id in eligible
+
     def cap_for_year(self, project_year: int) -> int | None:
         if project_year == 1 and self.first_year_cap is not None:
             return self.first_year_cap

@@ -2,22 +2,18 @@
 
 import rules
 
-from partners.models import Membership, departments_under
+from partners.models import Membership, departments_served_by
 from partners.rules import is_portal_admin
 from projects.rules import is_city_staff
 from proposals.workflow import EDITABLE, VISIBLE_TO_STAFF
 
 
-def _staff_departments(user):
-    return departments_under(user.staff_assignments.values("department_id"))
-
-
 @rules.predicate
 def is_call_staff(user, call) -> bool:
     """Staff of the department that runs the call, or of a department above it (a ward office, a bureau)."""
-    if call is None or not user.is_authenticated:
+    if call is None:
         return False
-    return _staff_departments(user).filter(pk=call.department_id).exists()
+    return departments_served_by(user).filter(pk=call.department_id).exists()
 
 
 @rules.predicate

@@ -5,7 +5,8 @@ from django.db.models import Prefetch, QuerySet
 from django.http import Http404, QueryDict
 from django.utils import timezone
 
-from partners.models import Department, Membership, departments_under
+from partners.models import Department, Membership, PartnerQuerySet, departments_served_by
+from partners.selectors import organisations_of
 from proposals.filters import CallFilter
 from proposals.models import (
     BudgetLine,
@@ -38,11 +39,9 @@ def call_detail(*, user, pk: int) -> Call:
 
 def staff_departments(*, user) -> QuerySet[Department]:
     """The departments whose calls a member of staff runs: their own and every one below."""
-    if not user.is_authenticated:
-        return Department.objects.none()
-    if user.is_superuser:
+    if user.is_authenticated and user.is_superuser:
         return Department.objects.all()
-    return departments_under(user.staff_assignments.values("department_id"))
+    return departments_served_by(user)
 
 
 def calls_managed_by(*, user) -> QuerySet[Call]:
@@ -104,15 +103,11 @@ def proposal_for_user(*, user, public_id) -> Proposal:
     return proposal
 
 
-def eligible_organisations(*, user, call: Call) -> list:
+def eligible_organisations(*, user, call: Call) -> PartnerQuerySet:
     """The user's organisations that may start a proposal to the call (by type; verification comes later)."""
-    if not user.is_authenticated:
-        return []
-    memberships = Membership.objects.filter(user=user, status=Membership.Status.ACTIVE).select_related(
-        "partner__partner_type"
-    )
-    eligible = {partner_type.pk for partner_type in call.eligible_types.all()}
-    return [m.partner for m in memberships if not eligible or m.partner.partner_type_id in eligible]
+    organisations = organisations_of(user=user)
+    eligible = call.eligible_types.all()
+    return organisations.filter(partner_type__in=eligible) if eligible else organisations
 
 
 def open_call_count() -> int:

@@ -130,12 +130,11 @@ def call_set_published(*, call: Call, user: User, published: bool) -> Call:
 def call_eligibility_problems(*, call: Call, partner: Partner) -> list[str]:
     """Why this organisation may not submit to the call (empty when it may)."""
     problems = []
-    eligible = list(call.eligible_types.all())
-    if eligible and partner.partner_type_id not in {partner_type.pk for partner_type in eligible}:
+    if not call.admits_type(partner):
         problems.append(
             _("This call accepts proposals from %(types)s; %(name)s is a %(type)s.")
             % {
-                "types": "、".join(partner_type.name for partner_type in eligible),
+                "types": "、".join(partner_type.name for partner_type in call.eligible_types.all()),
                 "name": partner.name,
                 "type": partner.partner_type.name,
             }
@@ -157,8 +156,7 @@ def proposal_create(*, call: Call, partner: Partner, user: User, creation_token:
         raise PermissionDenied
     if not call.is_published or call.has_closed:
         raise ProposalServiceError(_("This call is not accepting proposals."))
-    eligible_types = list(call.eligible_types.all())
-    if eligible_types and partner.partner_type_id not in {partner_type.pk for partner_type in eligible_types}:
+    if not call.admits_type(partner):
         raise ProposalServiceError(call_eligibility_problems(call=call, partner=partner)[0])
     proposal = Proposal(
         call=call,

@@ -13,14 +13,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST, require_safe
 
-from partners.models import Partner
 from proposals import services
 from proposals.diff import revision_changes
 from proposals.forms import (
-    ROW_SECTIONS,
+    SECTIONS,
     AttachmentForm,
     CallForm,
     ProposalForm,
@@ -46,14 +44,6 @@ from proposals.services import budget_totals, call_eligibility_problems, proposa
 from proposals.workflow import WITHDRAW, Actor, next_step, transitions_from
 
 PAGE_SIZE = 20
-# Where the submission check's messages about whole sections point, and what the summary calls them.
-PROBLEM_SECTIONS = {
-    "roles": _lazy("Division of roles"),
-    "schedule": _lazy("Schedule"),
-    "indicators": _lazy("Indicators"),
-    "budget": _lazy("Budget plan"),
-    "attachments": _lazy("Attachments"),
-}
 STASH_KEY = "proposal_unsaved_input"
 
 
@@ -92,8 +82,7 @@ def proposal_start(request: HttpRequest, pk: int) -> HttpResponse:
     """A member of an eligible organisation starts a draft; a double click opens the same draft."""
     call = call_detail(user=request.user, pk=pk)
     organisations = eligible_organisations(user=request.user, call=call)
-    queryset = Partner.objects.filter(pk__in=[organisation.pk for organisation in organisations])
-    form = StartProposalForm(request.POST or None, organisations=queryset)
+    form = StartProposalForm(request.POST or None, organisations=organisations)
     if request.method == "POST" and form.is_valid():
         try:
             token = uuid.UUID(request.POST.get("creation_token", ""))
@@ -213,7 +202,7 @@ def _unsaved_input(proposal: Proposal, data: QueryDict) -> list[tuple[str, str]]
                 if name not in ("id", "proposal") and (value := (data.get(f"{prefix}-{row}-{name}") or "").strip())
             ]
             if cells:
-                items.append((f"{ROW_SECTIONS[key]} {row + 1}", " / ".join(cells)))
+                items.append((f"{SECTIONS[key]} {row + 1}", " / ".join(cells)))
     return items
 
 
@@ -313,7 +302,7 @@ def proposal_edit(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         if key in form.fields:
             anchor, label = form[key].id_for_label, form.fields[key].label
         else:
-            anchor, label = (f"section-{key}", PROBLEM_SECTIONS.get(key)) if key else ("", None)
+            anchor, label = (f"section-{key}", SECTIONS.get(key)) if key else ("", None)
         problem_list.extend((anchor, label, message) for message in problem_messages)
     return render(
         request,

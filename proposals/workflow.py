@@ -57,8 +57,6 @@ TRANSITIONS: dict[str, Transition] = {transition.name: transition for transition
 EDITABLE = frozenset({Status.DRAFT})
 # Staff see a proposal once it has been submitted, never a draft.
 VISIBLE_TO_STAFF = frozenset(status for status in Status.values if status != Status.DRAFT)
-# A decision ends the applicant's part; until then a submitted proposal can be withdrawn.
-FINAL = frozenset({Status.WITHDRAWN})
 
 NEXT_STEP = {
     Status.DRAFT: _(
