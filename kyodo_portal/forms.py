@@ -3,18 +3,28 @@
 from django import forms
 
 
-def style_filter_form(form: forms.Form) -> None:
-    """Bootstrap classes on a GET filter form, and the ARIA links from an invalid field to its message."""
+def style_form(form: forms.BaseForm) -> None:
+    """Bootstrap classes on a form's widgets, and for a field with an error the ARIA link to its message
+    (and to its hint, which Django would otherwise link on its own)."""
     for name, form_field in form.fields.items():
         widget = form_field.widget
-        if isinstance(widget, forms.Select):
-            widget.attrs["class"] = "form-select"
-        elif isinstance(widget, forms.CheckboxInput):
-            widget.attrs["class"] = "form-check-input"
-        else:
-            widget.attrs["class"] = "form-control"
-        if form.errors.get(name):
-            widget.attrs.update({"aria-invalid": "true", "aria-describedby": f"id_{name}-error"})
+        if isinstance(widget, forms.CheckboxInput):
+            widget.attrs.setdefault("class", "form-check-input")
+        elif isinstance(widget, forms.Select | forms.SelectMultiple) and not isinstance(
+            widget, forms.CheckboxSelectMultiple
+        ):
+            widget.attrs.setdefault("class", "form-select")
+        elif not isinstance(widget, forms.CheckboxSelectMultiple | forms.HiddenInput):
+            widget.attrs.setdefault("class", "form-control")
+        if form.is_bound and form.errors.get(name):
+            mark_invalid(form, name)
+
+
+def mark_invalid(form: forms.BaseForm, name: str) -> None:
+    """Say that a field is wanting, and where its message is (`<id>-error`, shown next to the field)."""
+    auto_id = form[name].auto_id
+    described_by = f"{auto_id}-error {auto_id}_helptext" if form.fields[name].help_text else f"{auto_id}-error"
+    form.fields[name].widget.attrs.update({"aria-invalid": "true", "aria-describedby": described_by})
 
 
 # The databases' integer primary keys are signed 64-bit.

@@ -5,7 +5,7 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from kyodo_portal.forms import style_filter_form
+from kyodo_portal.forms import style_form
 from kyodo_portal.search import apply_search
 from partners.models import ActivityField, Partner, PartnerType, Ward
 
@@ -65,7 +65,7 @@ class PartnerFilter(django_filters.FilterSet):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        style_filter_form(self.form)
+        style_form(self.form)
         self.form.fields["q"].widget.attrs["maxlength"] = 200
         # Wards grouped by their municipality, so that a ward's city is clear when several are listed.
         ward_field = self.form.fields["ward"]

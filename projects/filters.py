@@ -5,7 +5,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from kyodo_portal.dates import format_fiscal_year
-from kyodo_portal.forms import style_filter_form
+from kyodo_portal.forms import style_form
 from kyodo_portal.search import apply_search
 from partners.models import ActivityField, PartnerType, Ward
 from projects.models import CollaborationForm, Project, Scheme
@@ -91,7 +91,7 @@ class ProjectFilter(django_filters.FilterSet):
         self.filters["fy"].extra["choices"] = [
             (str(year), format_fiscal_year(year)) for year in sorted(fiscal_years, reverse=True)
         ]
-        style_filter_form(self.form)
+        style_form(self.form)
         self.form.fields["q"].widget.attrs.update({"type": "search", "maxlength": 200})
 
     def filter_keyword(self, queryset, name, value):

@@ -4,7 +4,7 @@ import django_filters
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from kyodo_portal.forms import style_filter_form
+from kyodo_portal.forms import style_form
 from projects.models import Scheme
 from proposals.models import Call
 
@@ -33,7 +33,7 @@ class CallFilter(django_filters.FilterSet):
             data = data.copy()
             data["state"] = "current"
         super().__init__(data if data is not None else {"state": "current"}, *args, **kwargs)
-        style_filter_form(self.form)
+        style_form(self.form)
 
     def filter_state(self, queryset, name, value):
         now = timezone.now()

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kyodo_portal.dates import fiscal_year_of
+from kyodo_portal.forms import mark_invalid, style_form
 from kyodo_portal.text import tidy_line
 from partners.models import Department, PartnerType
 from projects.models import Scheme
@@ -27,35 +28,11 @@ from proposals.models import (
 MILESTONE_NAMES = ("書類審査", "公開プレゼンテーション", "決定", "協定締結")
 
 
-def bootstrap(form: forms.BaseForm) -> None:
-    """Bootstrap classes and, for a field with an error, the ARIA link to its message."""
-    for name, field in form.fields.items():
-        widget = field.widget
-        if isinstance(widget, forms.CheckboxInput):
-            widget.attrs.setdefault("class", "form-check-input")
-        elif isinstance(widget, forms.Select | forms.SelectMultiple) and not isinstance(
-            widget, forms.CheckboxSelectMultiple
-        ):
-            widget.attrs.setdefault("class", "form-select")
-        elif not isinstance(widget, forms.CheckboxSelectMultiple | forms.HiddenInput):
-            widget.attrs.setdefault("class", "form-control")
-        if form.is_bound and form.errors.get(name):
-            widget.attrs.update({"aria-invalid": "true", "aria-describedby": _described_by(form, name)})
-
-
-def _described_by(form: forms.BaseForm, name: str) -> str:
-    """The message first, then the field's hint (which Django would otherwise link on its own)."""
-    auto_id = form[name].auto_id
-    return f"{auto_id}-error {auto_id}_helptext" if form.fields[name].help_text else f"{auto_id}-error"
-
-
 def mark_problems(form: forms.BaseForm, problems: dict) -> None:
     """Mark the fields the submission check found wanting, so their messages are announced with them."""
     for name in problems:
         if name in form.fields:
-            form.fields[name].widget.attrs.update(
-                {"aria-invalid": "true", "aria-describedby": _described_by(form, name)}
-            )
+            mark_invalid(form, name)
 
 
 class LocalDateTimeField(forms.SplitDateTimeField):
@@ -130,7 +107,7 @@ class CallForm(forms.ModelForm):
         # The page's own <form> holds this form and the rows; crispy must not open a second one.
         self.helper = FormHelper()
         self.helper.form_tag = False
-        bootstrap(self)
+        style_form(self)
 
     def clean_title(self):
         return tidy_line(self.cleaned_data["title"])
@@ -155,8 +132,8 @@ class RowFormSet(BaseInlineFormSet):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for form in self.forms:
-            bootstrap(form)
-        bootstrap(self.empty_form)
+            style_form(form)
+        style_form(self.empty_form)
 
 
 CallDocumentFormSet = inlineformset_factory(
@@ -221,7 +198,7 @@ class ProposalForm(forms.ModelForm):
         if not self.instance.call.consultation_required:
             del self.fields["consulted_on"]
             del self.fields["consultation_note"]
-        bootstrap(self)
+        style_form(self)
 
     def clean_title(self):
         return tidy_line(self.cleaned_data["title"])
@@ -366,7 +343,7 @@ class AttachmentForm(forms.Form):
     def __init__(self, *args, call: Call, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["document"].queryset = call.documents.all()
-        bootstrap(self)
+        style_form(self)
 
 
 class WithdrawForm(forms.Form):
@@ -379,7 +356,7 @@ class WithdrawForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        bootstrap(self)
+        style_form(self)
 
 
 class StartProposalForm(forms.Form):
@@ -388,4 +365,4 @@ class StartProposalForm(forms.Form):
     def __init__(self, *args, organisations, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["partner"].queryset = organisations
-        bootstrap(self)
+        style_form(self)
