@@ -51,9 +51,6 @@ class CallQuerySet(models.QuerySet):
     def closed_at(self, moment: datetime.datetime) -> "CallQuerySet":
         return self.filter(closes_at__lt=moment.replace(microsecond=0))
 
-    def upcoming_at(self, moment: datetime.datetime) -> "CallQuerySet":
-        return self.filter(opens_at__gt=moment)
-
 
 class Call(models.Model):
     """An open call (募集): what a ward office or department asks proposals for, and on what terms."""
