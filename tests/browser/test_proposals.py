@@ -127,6 +127,10 @@ def test_from_sign_up_to_receipt_then_withdrawal(demo_site, page, assert_accessi
     # After submission the applicant cannot edit it any more.
     expect(page.get_by_role("link", name="続きを書く")).to_have_count(0)
 
+    page.get_by_role("link", name="提出版").click()
+    expect(page.locator("h1")).to_have_text("提出版")
+    assert_accessible(page)
+    page.go_back()
     page.get_by_role("link", name="提案を取り下げる").click()
     assert_accessible(page)
     page.locator("#id_reason").fill("会場の確保が難しくなったため")
@@ -136,7 +140,7 @@ def test_from_sign_up_to_receipt_then_withdrawal(demo_site, page, assert_accessi
     assert proposal.status == "withdrawn"
 
 
-def test_a_draft_works_without_javascript_and_keyboard_only(demo_site, no_js_page, assert_accessible):
+def test_a_draft_works_without_javascript_and_keyboard_only(demo_site, no_js_page):
     page = no_js_page
     _log_in(page, demo_site.url, *NPO_MEMBER)
     call = Call.objects.get(title="市民自主企画事業 企画募集")
@@ -149,6 +153,8 @@ def test_a_draft_works_without_javascript_and_keyboard_only(demo_site, no_js_pag
     page.locator("#id_venue").fill("中原市民館")
     page.locator("#id_venue").press("Enter")
     expect(page.locator(".alert-success")).to_contain_text("下書きを保存しました")
+    page.get_by_role("link", name="下書きを削除").click()
+    expect(page.locator("h1")).to_have_text("下書きを削除")
     proposal = Proposal.objects.get(title="地域の魅力マップづくり")
     assert proposal.venue == "中原市民館"
     assert proposal.partner == Partner.objects.get(name="NPO法人かわさき創造プロジェクト")
@@ -191,3 +197,16 @@ def test_staff_pages_and_closed_calls_are_accessible(demo_site, page, assert_acc
     page.get_by_role("link", name=re.compile("前年度")).click()
     expect(page.get_by_text("この募集は締め切りました。")).to_be_visible()
     assert_accessible(page)
+
+
+def test_deleting_a_draft_asks_first_and_is_accessible(demo_site, page, assert_accessible):
+    _log_in(page, demo_site.url, *NPO_MEMBER)
+    call = Call.objects.get(title="市民自主学級 企画募集")
+    page.goto(f"{demo_site.url}/calls/{call.pk}/propose/")
+    page.get_by_role("button", name="下書きを作成する").click()
+    page.get_by_role("link", name="下書きを削除").click()
+    expect(page.locator("h1")).to_have_text("下書きを削除")
+    assert_accessible(page)
+    page.get_by_role("button", name="削除する").click()
+    expect(page.locator(".messages")).to_contain_text("下書きを削除しました。")
+    assert not Proposal.objects.filter(call=call).exists()
