@@ -397,6 +397,7 @@ class StaffAssignment(models.Model):
 
     class Role(models.TextChoices):
         OFFICER = "officer", _("Officer (担当職員)")
+        APPROVER = "approver", _("Approver (決裁者)")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -420,11 +421,14 @@ class StaffAssignment(models.Model):
         return f"{self.user} – {self.department} ({self.get_role_display()})"
 
 
-def departments_served_by(user) -> models.QuerySet:
-    """The departments a member of staff works for: their assignments and every department below them."""
+def departments_served_by(user, role: str | None = None) -> models.QuerySet:
+    """The departments a member of staff works for (in a role, or in any): their assignments and those below."""
     if not user.is_authenticated:
         return Department.objects.none()
-    return departments_under(user.staff_assignments.values("department_id"))
+    assignments = user.staff_assignments.all()
+    if role is not None:
+        assignments = assignments.filter(role=role)
+    return departments_under(assignments.values("department_id"))
 
 
 def departments_under(department_ids) -> models.QuerySet:

@@ -18,7 +18,15 @@ from simple_history.models import HistoricalRecords
 from kyodo_portal.text import localized
 from partners.models import ActivityField, Department, Partner, PartnerType
 from projects.models import Scheme
-from proposals.workflow import EDITABLE, Status, next_step
+from projects.models import Project
+from proposals.workflow import (
+    DECIDED,
+    EDITABLE,
+    HIDDEN_FROM_APPLICANT_UNTIL_PUBLISHED,
+    Outcome,
+    Status,
+    next_step,
+)
 
 
 class PrivateStorage(FileSystemStorage):
@@ -106,6 +114,10 @@ class Call(models.Model):
     contact = models.TextField(_("contact"), blank=True)
     is_published = models.BooleanField(_("published"), default=False)
     published_at = models.DateTimeField(_("published at"), null=True, blank=True, editable=False)
+    review_due = models.DateField(
+        _("reviews due"), null=True, blank=True, help_text=_("The day by which reviewers submit their scores.")
+    )
+    results_published_at = models.DateTimeField(_("results published at"), null=True, blank=True, editable=False)
     # Receipt numbers are issued in order under a lock of this row.
     receipts_issued = models.PositiveIntegerField(default=0, editable=False)
     creation_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
@@ -121,7 +133,9 @@ class Call(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
-    history = HistoricalRecords(excluded_fields=["receipts_issued", "updated_at", "creation_token"])
+    history = HistoricalRecords(
+        excluded_fields=["receipts_issued", "updated_at", "creation_token", "results_published_at"]
+    )
     objects = CallQuerySet.as_manager()
 
     class Meta:
@@ -171,6 +185,10 @@ class Call(models.Model):
     def days_left(self) -> int:
         """Calendar days to the deadline in Asia/Tokyo: 0 on the last day."""
         return (timezone.localdate(self.closes_at) - timezone.localdate()).days
+
+    @property
+    def results_published(self) -> bool:
+        return self.results_published_at is not None
 
     def admits_type(self, partner: Partner) -> bool:
         """Whether the call takes proposals from this kind of organisation (no types listed: any kind)."""
@@ -278,6 +296,7 @@ class Proposal(models.Model):
         "consultation_note",
         "contact_name",
         "contact_phone",
+        "agrees_to_be_named",
     )
     # Fields the proposal needs before it can be submitted; the forms and proposal_submit share this list.
     REQUIRED_FOR_SUBMISSION = (
@@ -343,6 +362,15 @@ class Proposal(models.Model):
     )
     contact_name = models.CharField(_("contact person"), max_length=100, blank=True)
     contact_phone = models.CharField(_("contact telephone"), max_length=30, blank=True)
+    agrees_to_be_named = models.BooleanField(
+        _("the organisation and title may be published even if not adopted"),
+        default=False,
+        help_text=_("Adopted proposals are always published with the results; others only with this consent."),
+    )
+    # Staff's side: set by the moves of the review workflow, never by the applicant's form.
+    revision_due = models.DateField(_("revision due"), null=True, blank=True, editable=False)
+    presentation_on = models.DateField(_("public presentation on"), null=True, blank=True, editable=False)
+    presentation_result = models.TextField(_("public presentation: result"), blank=True, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("last saved at"), auto_now=True)
 
@@ -385,11 +413,26 @@ class Proposal(models.Model):
         return self.call.cap_for_year(self.project_year)
 
     @property
+    def is_decided(self) -> bool:
+        return self.status in DECIDED
+
+    @property
+    def status_for_applicant(self) -> str:
+        """The status the applicant sees: a decision stays "under review" until the call's results are out."""
+        if self.status in HIDDEN_FROM_APPLICANT_UNTIL_PUBLISHED and not self.call.results_published:
+            return Status.UNDER_REVIEW
+        return self.status
+
+    @property
+    def status_for_applicant_display(self) -> str:
+        return str(Status(self.status_for_applicant).label)
+
+    @property
     def next_step(self) -> str:
         """What the applicant can expect next, in a sentence."""
         if self.status == Status.DRAFT and self.call.has_closed:
             return str(_("The call has closed: this draft can no longer be submitted."))
-        return next_step(self.status)
+        return next_step(self.status_for_applicant)
 
 
 class ProposalRole(models.Model):
@@ -590,6 +633,8 @@ class ProposalEvent(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("by")
     )
     comment = models.TextField(_("comment"), blank=True)
+    # What else the move recorded: the screening checklist, a revision deadline, a decision's outcome.
+    details = models.JSONField(_("details"), default=dict, blank=True)
     created_at = models.DateTimeField(_("at"), default=timezone.now)
 
     class Meta:
@@ -600,3 +645,226 @@ class ProposalEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Review
+
+
+SCORE_MIN, SCORE_MAX = 1, 5
+
+
+class CallReviewer(models.Model):
+    """A reviewer (審査委員) of a call: city staff or an external member with a portal account."""
+
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="reviewers", verbose_name=_("call"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reviewer_of", verbose_name=_("reviewer")
+    )
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", editable=False
+    )
+    created_at = models.DateTimeField(_("assigned at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("reviewer")
+        verbose_name_plural = _("reviewers")
+        constraints = [models.UniqueConstraint(fields=["call", "user"], name="call_reviewer_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user} – {self.call}"
+
+
+class Review(models.Model):
+    """One reviewer's review of one proposal: a score per criterion, a recommendation, or a declared conflict."""
+
+    class State(models.TextChoices):
+        IN_PROGRESS = "in_progress", _("In progress")
+        SUBMITTED = "submitted", _("Submitted")
+        CONFLICT = "conflict", _("Conflict of interest declared")
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="reviews", verbose_name=_("proposal"))
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reviews", verbose_name=_("reviewer")
+    )
+    state = models.CharField(_("state"), max_length=20, choices=State.choices, default=State.IN_PROGRESS)
+    recommendation = models.CharField(_("recommendation"), max_length=20, choices=Outcome.choices, blank=True)
+    comment = models.TextField(_("overall comment"), blank=True)
+    conflict_note = models.TextField(_("conflict of interest"), blank=True)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("last saved at"), auto_now=True)
+
+    class Meta:
+        ordering = ["proposal", "id"]
+        verbose_name = _("review")
+        verbose_name_plural = _("reviews")
+        constraints = [
+            models.UniqueConstraint(fields=["proposal", "reviewer"], name="review_once_per_reviewer"),
+            models.CheckConstraint(
+                condition=~Q(state="submitted") | (Q(submitted_at__isnull=False) & ~Q(recommendation="")),
+                name="review_submitted_complete",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reviewer} – {self.proposal}"
+
+
+class ReviewScore(models.Model):
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="scores", verbose_name=_("review"))
+    criterion = models.ForeignKey(
+        CallCriterion, on_delete=models.CASCADE, related_name="scores", verbose_name=_("criterion")
+    )
+    score = models.PositiveSmallIntegerField(_("score"))
+    comment = models.TextField(_("comment"), blank=True)
+
+    class Meta:
+        ordering = ["criterion__order", "criterion_id"]
+        verbose_name = _("score")
+        verbose_name_plural = _("scores")
+        constraints = [
+            models.UniqueConstraint(fields=["review", "criterion"], name="review_score_once"),
+            models.CheckConstraint(
+                condition=Q(score__gte=SCORE_MIN) & Q(score__lte=SCORE_MAX), name="review_score_in_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.criterion}: {self.score}"
+
+
+class StaffNote(models.Model):
+    """An internal note on a proposal: staff and reviewers' working notes that applicants never see."""
+
+    proposal = models.ForeignKey(
+        Proposal, on_delete=models.CASCADE, related_name="staff_notes", verbose_name=_("proposal")
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("by")
+    )
+    body = models.TextField(_("note"))
+    created_at = models.DateTimeField(_("at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("internal note")
+        verbose_name_plural = _("internal notes")
+
+    def __str__(self) -> str:
+        return self.body[:40]
+
+
+class Decision(models.Model):
+    """The decision on a proposal: proposed by an officer with public reasons, approved by someone else.
+
+    One per proposal. Sent back by the approver, it is proposed again (the same row, changed); the
+    history of the moves is in the proposal's events.
+    """
+
+    proposal = models.OneToOneField(
+        Proposal, on_delete=models.CASCADE, related_name="decision", verbose_name=_("proposal")
+    )
+    outcome = models.CharField(_("decision"), max_length=20, choices=Outcome.choices)
+    public_reasons = models.TextField(
+        _("reasons (published)"), help_text=_("Published with the results and shown to the applicant.")
+    )
+    conditions = models.TextField(
+        _("conditions"), blank=True, help_text=_("For a conditional adoption: e.g. that the budget passes.")
+    )
+    amount = models.PositiveBigIntegerField(
+        _("amount granted (yen)"), null=True, blank=True, validators=[MaxValueValidator(MAX_AMOUNT)]
+    )
+    internal_note = models.TextField(_("internal note"), blank=True, help_text=_("Never shown to the applicant."))
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("proposed by")
+    )
+    proposed_at = models.DateTimeField(_("proposed at"))
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("approved by"),
+    )
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("decision")
+        verbose_name_plural = _("decisions")
+        constraints = [
+            # The four-eyes rule, kept by the database too.
+            models.CheckConstraint(
+                condition=Q(approved_by__isnull=True) | ~Q(approved_by=models.F("proposed_by")),
+                name="decision_approver_not_proposer",
+            ),
+            models.CheckConstraint(
+                condition=Q(approved_by__isnull=True, approved_at__isnull=True)
+                | Q(approved_by__isnull=False, approved_at__isnull=False),
+                name="decision_approval_complete",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.proposal}: {self.get_outcome_display()}"
+
+    @property
+    def is_approved(self) -> bool:
+        return self.approved_at is not None
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Agreement (協定書)
+
+
+class ProposalAgreement(models.Model):
+    """The agreement (協定書) drawn up from an adopted proposal; signed, it makes the proposal a project."""
+
+    proposal = models.OneToOneField(
+        Proposal, on_delete=models.PROTECT, related_name="agreement", verbose_name=_("proposal")
+    )
+    city_party = models.CharField(_("the city's party (甲)"), max_length=200, help_text=_("e.g. 川崎市中原区長 ○○○○"))
+    partner_party = models.CharField(
+        _("the organisation's party (乙)"), max_length=200, help_text=_("The organisation and its representative.")
+    )
+    purpose = models.TextField(_("purpose"))
+    period_start = models.DateField(_("period from"))
+    period_end = models.DateField(_("period to"))
+    cost_sharing = models.TextField(_("cost sharing"))
+    information_sharing = models.TextField(_("information sharing"))
+    disclosure = models.TextField(_("disclosure"))
+    changes_termination = models.TextField(_("changes and termination"))
+    evaluation = models.TextField(_("joint evaluation"))
+    signed_on = models.DateField(_("signed on"), null=True, blank=True)
+    project = models.OneToOneField(
+        Project,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="proposal_agreement",
+        verbose_name=_("project"),
+    )
+    prepared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", editable=False
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("agreement (協定書)")
+        verbose_name_plural = _("agreements (協定書)")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(period_end__gte=models.F("period_start")),
+                name="proposal_agreement_period_order",
+                violation_error_message=_("The period must end after it starts."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return str(_("Agreement: %(title)s") % {"title": self.proposal.title})
+
+    @property
+    def is_signed(self) -> bool:
+        return self.signed_on is not None
