@@ -17,8 +17,7 @@ from simple_history.models import HistoricalRecords
 
 from kyodo_portal.text import localized
 from partners.models import ActivityField, Department, Partner, PartnerType
-from projects.models import Scheme
-from projects.models import Project
+from projects.models import Project, Scheme
 from proposals.workflow import (
     DECIDED,
     EDITABLE,

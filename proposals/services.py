@@ -9,7 +9,6 @@ from dataclasses import dataclass
 import rules
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.forms import BaseFormSet, ModelForm
 from django.template.loader import render_to_string
@@ -17,6 +16,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from accounts.notifications import deliver
 from partners.models import Membership, Partner
 from proposals.files import check_upload
 from proposals.models import (
@@ -30,7 +30,16 @@ from proposals.models import (
     attachment_upload_to_for,
     private_storage,
 )
-from proposals.workflow import SUBMIT, WITHDRAW, Actor, Status, Transition, transition_allowed
+from proposals.workflow import (
+    RESUBMIT,
+    SUBMIT,
+    WITHDRAW,
+    Actor,
+    Status,
+    Transition,
+    target_of,
+    transition_allowed,
+)
 
 MAIL_LANGUAGE = "ja"
 logger = logging.getLogger(__name__)
@@ -41,9 +50,15 @@ class ProposalServiceError(Exception):
 
 
 class TransitionNotAllowed(ProposalServiceError):
+    """The move does not start from the proposal's status: often someone else acted on it first."""
+
     def __init__(self, proposal: Proposal, transition: Transition) -> None:
         super().__init__(
-            _("This cannot be done now: the proposal is %(status)s.") % {"status": proposal.get_status_display()}
+            _(
+                "This cannot be done now: the proposal is %(status)s (someone may have acted on it just before you). "
+                "Nothing was changed."
+            )
+            % {"status": proposal.get_status_display()}
         )
         self.proposal = proposal
         self.transition = transition
@@ -173,7 +188,7 @@ def proposal_create(*, call: Call, partner: Partner, user: User, creation_token:
         if existing is None:
             raise
         raise AlreadyCreated(existing) from None
-    _record(proposal=proposal, action="create", from_status="", user=user)
+    record_event(proposal=proposal, action="create", from_status="", user=user)
     return proposal
 
 
@@ -376,7 +391,15 @@ def proposal_problems(*, proposal: Proposal, at: datetime.datetime | None = None
             add("attachments", _("Attach %(document)s.") % {"document": document.name})
     for problem in call_eligibility_problems(call=call, partner=proposal.partner):
         add(None, problem)
-    if not call.is_open_at(at or timezone.now()):
+    moment = at or timezone.now()
+    if proposal.status == Status.RETURNED:
+        if proposal.revision_due and timezone.localdate(moment) > proposal.revision_due:
+            add(
+                None,
+                _("The revision was due on %(date)s; ask the office whether it can still be accepted.")
+                % {"date": proposal.revision_due.isoformat()},
+            )
+    elif not call.is_open_at(moment):
         add(None, _("The call is not accepting proposals now (deadline %(deadline)s).") % {"deadline": _deadline(call)})
     return problems
 
@@ -389,10 +412,12 @@ def _deadline(call: Call) -> str:
 def proposal_submit(*, proposal: Proposal, user: User, edit_version: int | None = None) -> Proposal:
     """Submit a complete draft while the call is open: receipt number, revision, audit row, receipt mail.
 
-    A second click finds the proposal submitted and is refused with TransitionNotAllowed, so one
-    submission is recorded however often the button is pressed.
+    A proposal returned for revision is resubmitted the same way, until its revision deadline, and
+    keeps its receipt number. A second click finds the proposal submitted and is refused with
+    TransitionNotAllowed, so one submission is recorded however often the button is pressed.
     """
-    locked = _begin(proposal=proposal, user=user, transition=SUBMIT)
+    transition = RESUBMIT if proposal.status == Status.RETURNED else SUBMIT
+    locked = begin_move(proposal=proposal, user=user, transition=transition)
     if edit_version is not None and locked.edit_version != edit_version:
         # The draft changed after the applicant read it on the confirmation page: they confirm again.
         raise EditConflict(locked)
@@ -412,11 +437,12 @@ def proposal_submit(*, proposal: Proposal, user: User, edit_version: int | None 
         submitted_by=user,
         submitted_at=now,
     )
-    _finish(
+    locked.revision_due = None
+    finish_move(
         proposal=locked,
         user=user,
-        transition=SUBMIT,
-        update_fields=["receipt_number", "first_submitted_at", "submitted_at"],
+        transition=transition,
+        update_fields=["receipt_number", "first_submitted_at", "submitted_at", "revision_due"],
         comment=_("Revision %(number)s") % {"number": revision.number},
     )
     transaction.on_commit(lambda: _mail_receipt(proposal_id=locked.pk, user_id=user.pk), robust=True)
@@ -437,37 +463,60 @@ def proposal_withdraw(*, proposal: Proposal, user: User, reason: str) -> Proposa
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("Say why you withdraw the proposal.")})
-    locked = _begin(proposal=proposal, user=user, transition=WITHDRAW)
-    _finish(proposal=locked, user=user, transition=WITHDRAW, comment=reason)
+    locked = begin_move(proposal=proposal, user=user, transition=WITHDRAW)
+    finish_move(proposal=locked, user=user, transition=WITHDRAW, comment=reason)
     transaction.on_commit(lambda: _mail_withdrawn(proposal_id=locked.pk, user_id=user.pk), robust=True)
     return locked
 
 
-def _begin(*, proposal: Proposal, user: User, transition: Transition) -> Proposal:
-    """Lock the proposal and check the move: allowed from its status, and for this user."""
+PERMISSION_OF_ACTOR = {
+    Actor.APPLICANT: "proposals.act_as_applicant",
+    Actor.OFFICER: "proposals.act_as_officer",
+    Actor.APPROVER: "proposals.approve_decisions",
+}
+
+
+def begin_move(*, proposal: Proposal, user: User, transition: Transition) -> Proposal:
+    """Lock the proposal and check the move: for this user, and allowed from its status.
+
+    The row lock makes moves on one proposal take turns: of two officers deciding at once, or a
+    withdrawal racing a decision, the second finds the status changed and is refused.
+    """
     locked = _lock(proposal)
-    permission = {
-        Actor.APPLICANT: "proposals.act_as_applicant",
-        Actor.STAFF: "proposals.view_call_proposals",
-    }[transition.actor]
     target = locked if transition.actor == Actor.APPLICANT else locked.call
-    if not rules.test_rule(permission, user, target):
+    if not rules.test_rule(PERMISSION_OF_ACTOR[transition.actor], user, target):
         raise PermissionDenied
     if not transition_allowed(status=locked.status, transition=transition):
         raise TransitionNotAllowed(locked, transition)
     return locked
 
 
-def _finish(
-    *, proposal: Proposal, user: User, transition: Transition, update_fields: Iterable[str] = (), comment: str = ""
-) -> None:
+def finish_move(
+    *,
+    proposal: Proposal,
+    user: User,
+    transition: Transition,
+    update_fields: Iterable[str] = (),
+    comment: str = "",
+    details: dict | None = None,
+    outcome: str | None = None,
+) -> ProposalEvent:
+    """Save the new status and the audit row; tell the applicant when the status they see changes."""
     from_status = proposal.status
-    proposal.status = transition.target
+    seen_before = proposal.status_for_applicant
+    proposal.status = target_of(transition, outcome)
     proposal.save(update_fields=["status", "updated_at", *update_fields])
-    _record(proposal=proposal, action=transition.name, from_status=from_status, user=user, comment=comment)
+    event = record_event(
+        proposal=proposal, action=transition.name, from_status=from_status, user=user, comment=comment, details=details
+    )
+    if transition not in (SUBMIT, RESUBMIT, WITHDRAW) and proposal.status_for_applicant != seen_before:
+        transaction.on_commit(lambda: mail_status_changed(proposal_id=proposal.pk, event_id=event.pk), robust=True)
+    return event
 
 
-def _record(*, proposal: Proposal, action: str, from_status: str, user: User, comment: str = "") -> ProposalEvent:
+def record_event(
+    *, proposal: Proposal, action: str, from_status: str, user: User, comment: str = "", details: dict | None = None
+) -> ProposalEvent:
     return ProposalEvent.objects.create(
         proposal=proposal,
         action=action,
@@ -475,6 +524,7 @@ def _record(*, proposal: Proposal, action: str, from_status: str, user: User, co
         to_status=proposal.status,
         actor=user,
         comment=comment,
+        details=details or {},
     )
 
 
@@ -549,19 +599,35 @@ def _url(proposal: Proposal) -> str:
     return f"{settings.PORTAL_BASE_URL}{proposal.get_absolute_url()}"
 
 
-def _send(template: str, context: dict, recipients: Iterable[User], subject: str) -> None:
-    """One mail a person (nobody sees the others' addresses); a failure is logged, never the user's error.
+def _send(template: str, context: dict, recipients: Iterable[User], subject: str, path: str = "") -> None:
+    """Into each person's inbox and by mail (see accounts.notifications.deliver).
 
     The proposal is already saved when this runs: a mail server that is down must not make an
     applicant believe their submission failed at the deadline.
     """
-    for person in recipients:
-        if not person.email:
-            continue
-        try:
-            send_mail(subject, render_to_string(template, {**context, "recipient": person}), None, [person.email])
-        except Exception:
-            logger.exception("Mail %s to user %s failed", template, person.pk)
+    deliver(
+        users=recipients,
+        subject=subject,
+        body=lambda person: render_to_string(template, {**context, "recipient": person}),
+        path=path or context["proposal"].get_absolute_url(),
+    )
+
+
+def mail_status_changed(*, proposal_id: int, event_id: int) -> None:
+    """Tell the applicant's representatives and the members who acted on it what changed, and what next."""
+    proposal = Proposal.objects.select_related("call__department", "partner").get(pk=proposal_id)
+    event = ProposalEvent.objects.get(pk=event_id)
+    people = _applicant_recipients(proposal, None)
+    people += list(
+        User.objects.filter(pk__in=proposal.events.filter(action__in=["submit", "resubmit"]).values("actor"))
+    )
+    with translation.override(MAIL_LANGUAGE):
+        context = {"proposal": proposal, "call": proposal.call, "event": event, "proposal_url": _url(proposal)}
+        subject = _("[Kyodo Portal] %(status)s: %(title)s") % {
+            "status": proposal.status_for_applicant_display,
+            "title": proposal.title,
+        }
+        _send("proposals/mail/status_changed.txt", context, {p.pk: p for p in people}.values(), subject)
 
 
 def _mail_receipt(*, proposal_id: int, user_id: int) -> None:
