@@ -7,7 +7,7 @@ RUFF := $(VENV)/bin/ruff
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run install install-dev migrate demo-data test test-sqlite test-postgres test-browser lint check messages clean
+.PHONY: run install install-dev fonts migrate demo-data test test-sqlite test-postgres test-browser lint check messages clean
 
 $(VENV)/.runtime: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,10 @@ $(VENV)/.dev: $(VENV)/.runtime pyproject.toml
 install: $(VENV)/.runtime
 install-dev: $(VENV)/.dev
 
+## The Japanese fonts the agreements' PDF embeds (Debian's IPAex fonts)
+fonts:
+	bin/ensure-fonts
+
 migrate: install
 	DEBUG=1 $(PY) manage.py migrate --noinput
 
@@ -29,7 +33,7 @@ demo-data: migrate
 	DEBUG=1 $(PY) manage.py load_portal_data --demo
 
 ## Serve the portal with the demo data on SQLite at http://127.0.0.1:8000/
-run: demo-data
+run: demo-data fonts
 	DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
 
 ## The whole suite: lint and checks, SQLite, PostgreSQL 15, browser (axe-core)
@@ -41,13 +45,13 @@ check: install-dev
 	DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
 	DEBUG=1 $(PY) manage.py check
 
-test-sqlite: install-dev
+test-sqlite: install-dev fonts
 	$(PYTEST) -q -m "not browser"
 
-test-postgres: install-dev
+test-postgres: install-dev fonts
 	bin/with-postgres $(PYTEST) -q -m "not browser"
 
-test-browser: install-dev
+test-browser: install-dev fonts
 	bin/ensure-chromium && $(PYTEST) -q -m browser tests/browser
 
 ## Regenerate the translation catalogue after changing strings (needs GNU gettext)

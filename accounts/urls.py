@@ -8,4 +8,5 @@ app_name = "accounts"
 
 urlpatterns = [
     path("mypage/", views.mypage, name="mypage"),
+    path("mypage/inbox/", views.inbox, name="inbox"),
 ]

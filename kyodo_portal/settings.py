@@ -244,3 +244,17 @@ PARTNER_LOGO = {
     "max_side": 6000,
     "output_side": 400,
 }
+
+# The Japanese fonts embedded in the PDF of an agreement (協定書): for each family, the first file that
+# exists is used. Debian's fonts-ipaexfont-mincho and fonts-ipaexfont-gothic (bin/ensure-fonts) put them
+# here; without any, the PDF is refused with a pointer to the printable page.
+AGREEMENT_PDF_FONTS = {
+    "mincho": env_list(
+        "AGREEMENT_PDF_FONT_MINCHO",
+        default="/usr/share/fonts/opentype/ipaexfont-mincho/ipaexm.ttf,/usr/share/fonts/truetype/fonts-japanese-mincho.ttf",
+    ),
+    "gothic": env_list(
+        "AGREEMENT_PDF_FONT_GOTHIC",
+        default="/usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf,/usr/share/fonts/truetype/fonts-japanese-gothic.ttf",
+    ),
+}

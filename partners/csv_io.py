@@ -60,7 +60,7 @@ class CsvFileError(Exception):
     """The file as a whole cannot be read (encoding, headers, size)."""
 
 
-def _safe_cell(value: str) -> str:
+def safe_cell(value: str) -> str:
     # Spreadsheets run cells that start like a formula; a leading apostrophe keeps them text. A value
     # that starts with an apostrophe itself gets one more, so that import gives back exactly the value.
     return f"'{value}" if value.startswith((*FORMULA_PREFIXES, "'")) else value
@@ -90,7 +90,7 @@ def export_partners(partners) -> bytes:
             if partner.updated_at
             else "",
         }
-        writer.writerow([_safe_cell(row.get(key, getattr(partner, key, "") or "")) for key, _header in COLUMNS])
+        writer.writerow([safe_cell(row.get(key, getattr(partner, key, "") or "")) for key, _header in COLUMNS])
     return ("\ufeff" + output.getvalue()).encode("utf-8")
 
 

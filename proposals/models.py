@@ -19,8 +19,11 @@ from kyodo_portal.text import localized
 from partners.models import ActivityField, Department, Partner, PartnerType
 from projects.models import Project, Scheme
 from proposals.workflow import (
+    APPLICANT_COMMENTS,
+    APPLICANT_EVENTS,
     DECIDED,
     EDITABLE,
+    EVENT_LABELS,
     HIDDEN_FROM_APPLICANT_UNTIL_PUBLISHED,
     Outcome,
     Status,
@@ -412,6 +415,13 @@ class Proposal(models.Model):
         return self.call.cap_for_year(self.project_year)
 
     @property
+    def can_still_submit(self) -> bool:
+        """Whether submitting is still possible in time: before the call's deadline, or a revision's."""
+        if self.status == Status.RETURNED:
+            return self.revision_due is None or timezone.localdate() <= self.revision_due
+        return not self.call.has_closed
+
+    @property
     def is_decided(self) -> bool:
         return self.status in DECIDED
 
@@ -644,6 +654,18 @@ class ProposalEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.created_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def action_label(self) -> str:
+        return str(EVENT_LABELS.get(self.action, self.action))
+
+    @property
+    def visible_to_applicant(self) -> bool:
+        return self.action in APPLICANT_EVENTS
+
+    @property
+    def comment_for_applicant(self) -> str:
+        return self.comment if self.action in APPLICANT_COMMENTS else ""
 
 
 # ----------------------------------------------------------------------------------------------------------

@@ -29,19 +29,19 @@ from proposals.forms import (
     proposal_formsets,
 )
 from proposals.models import Call, Proposal
+from proposals.scoring import call_score_summaries
 from proposals.selectors import (
     call_detail,
     call_list,
     calls_managed_by,
     eligible_organisations,
     proposal_for_user,
-    proposals_for_call,
     proposals_of_user,
     proposals_of_user_for_call,
     staff_departments,
 )
 from proposals.services import budget_totals, call_eligibility_problems, proposal_problems
-from proposals.workflow import WITHDRAW, Actor, next_step, transitions_from
+from proposals.workflow import WITHDRAW, Actor, Status, transitions_from
 
 PAGE_SIZE = 20
 STASH_KEY = "proposal_unsaved_input"
@@ -134,18 +134,24 @@ def proposal_detail_page(request: HttpRequest, public_id: uuid.UUID) -> HttpResp
     """Members of the organisation; once submitted, staff of the call's department and administrators."""
     proposal = proposal_for_user(user=request.user, public_id=public_id)
     is_applicant = rules.test_rule("proposals.act_as_applicant", request.user, proposal)
+    published = proposal.is_decided and proposal.call.results_published
+    returned = [event for event in proposal.events.all() if event.action == "return"]
     return render(
         request,
         "proposals/proposal_detail.html",
         {
             "proposal": proposal,
             "is_applicant": is_applicant,
+            "is_staff_side": rules.test_rule("proposals.view_staff_side", request.user, proposal),
             "can_edit": rules.test_rule("proposals.edit_proposal", request.user, proposal),
             "moves": [t.name for t in transitions_from(status=proposal.status, actor=Actor.APPLICANT)]
             if is_applicant
             else [],
-            "next_step": next_step(proposal.status),
             "totals": budget_totals(proposal.budget_lines.all()),
+            "decision": proposal.decision if published else None,
+            "summary": call_score_summaries(proposal.call, [proposal.pk]).get(proposal.pk) if published else None,
+            "last_return": returned[-1] if returned and proposal.status == Status.RETURNED else None,
+            "events": [event for event in proposal.events.all() if event.visible_to_applicant or not is_applicant],
         },
     )
 
@@ -565,14 +571,3 @@ def call_publish(request: HttpRequest, pk: int) -> HttpResponse:
     services.call_set_published(call=call, user=request.user, published=published)
     messages.success(request, _("The call is published.") if published else _("The call is no longer published."))
     return redirect("proposals:manage_call_edit", pk=call.pk)
-
-
-@login_required
-@require_safe
-def call_proposals(request: HttpRequest, pk: int) -> HttpResponse:
-    """Staff of the call's department and administrators: the submitted proposals (never drafts)."""
-    call = _manageable_call(request, pk)
-    page = Paginator(proposals_for_call(user=request.user, call=call), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(
-        request, "proposals/manage/call_proposals.html", {"call": call, "page": page, "proposals": page.object_list}
-    )

@@ -166,6 +166,24 @@ NEXT_STEP = {
 }
 
 
+# What the history calls each kind of event: the moves, and the records that do not move the status.
+EVENT_LABELS = {
+    "create": _("Draft started"),
+    **{transition.name: transition.label for transition in TRANSITIONS.values()},
+    "review_submitted": _("Review submitted"),
+    "conflict_declared": _("Reviewer stepped aside (conflict of interest)"),
+    "presentation": _("Public presentation recorded"),
+    "agreement_prepared": _("Agreement drawn up"),
+    "agreement_signed": _("Agreement signed: the project starts"),
+}
+# The events an applicant sees in their proposal's history, and those whose comment is for them.
+APPLICANT_EVENTS = frozenset(
+    {"create", "submit", "resubmit", "withdraw", "start_screening", "return", "pass_screening", "confirm_conditions"}
+    | {"agreement_signed"}
+)
+APPLICANT_COMMENTS = frozenset({"withdraw", "return", "confirm_conditions", "submit", "resubmit"})
+
+
 def transition_allowed(*, status: str, transition: Transition) -> bool:
     return status in transition.sources
 
