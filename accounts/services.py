@@ -24,6 +24,7 @@ class DemoAccount:
     is_superuser: bool = False
     groups: tuple[str, ...] = ()
     departments: tuple[str, ...] = ()  # city staff: the departments they work for, by name
+    approves: tuple[str, ...] = ()  # approvers (決裁者): the departments whose decisions they approve
     represents: str = ""  # the name of a demo organisation whose representative (代表者) this is
 
 
@@ -40,6 +41,13 @@ DEMO_ACCOUNTS = (
         departments=("中原区役所",),
     ),
     DemoAccount(f"kankyo-officer{DEMO_EMAIL_DOMAIN}", "kyodo-kankyo-2026", "デモ 環境局職員", departments=("環境局",)),
+    DemoAccount(
+        f"nakahara-approver{DEMO_EMAIL_DOMAIN}",
+        "kyodo-approver-2026",
+        "デモ 中原区 決裁者",
+        approves=("中原区役所",),
+    ),
+    DemoAccount(f"reviewer{DEMO_EMAIL_DOMAIN}", "kyodo-reviewer-2026", "デモ 審査委員（外部）"),
     DemoAccount(
         f"npo-member{DEMO_EMAIL_DOMAIN}",
         "kyodo-npo-2026",
@@ -86,6 +94,8 @@ def demo_accounts_ensure() -> list[str]:
         user.groups.add(*Group.objects.filter(name__in=account.groups))
         for department in Department.objects.filter(name__in=account.departments, parent__isnull=True):
             StaffAssignment.objects.create(user=user, department=department)
+        for department in Department.objects.filter(name__in=account.approves, parent__isnull=True):
+            StaffAssignment.objects.create(user=user, department=department, role=StaffAssignment.Role.APPROVER)
         _demo_extras_ensure(user, account)
         created.append(account.email)
     return created

@@ -123,6 +123,20 @@ DEMO_CALLS = (
         closes_days=40,
     ),
     DemoCall(
+        title="中原区地域の居場所づくり協働事業 提案募集",
+        scheme="ward_proposal",
+        department=("中原区役所",),
+        purpose="子ども・高齢者・子育て世代が気軽に集える地域の居場所づくりを、区と協働で進める事業を募集しました"
+        "（締切済み・審査中）。",
+        themes="子どもの居場所づくり\n多世代交流\n地域の見守り",
+        types=CIVIC,
+        amount_cap=500_000,
+        first_year_cap=700_000,
+        max_years=3,
+        opens_days=-60,
+        closes_days=-10,
+    ),
+    DemoCall(
         title="中原区市民提案型協働事業 企画提案募集（前年度）",
         scheme="ward_proposal",
         department=("中原区役所",),

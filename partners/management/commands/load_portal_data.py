@@ -15,6 +15,7 @@ from partners.services import partners_record_initial_history, partners_refresh_
 from projects.models import Project, ProjectParty
 from projects.services import projects_record_initial_history, projects_refresh_ids
 from proposals.demo import demo_calls_ensure
+from proposals.review_demo import demo_review_ensure
 
 
 class Command(BaseCommand):
@@ -51,6 +52,8 @@ class Command(BaseCommand):
         if demo:
             for title in demo_calls_ensure():
                 self.stdout.write(f"  demo call created: {title}")
+            for title in demo_review_ensure():
+                self.stdout.write(f"  demo proposals under review and decided: {title}")
         if demo and new_partners:
             # The demo administrator verifies the complete demo records, as an administrator would;
             # the records say who verified them and when.
