@@ -170,7 +170,7 @@ def test_staff_pages_and_closed_calls_are_accessible(demo_site, page, assert_acc
     expect(page.locator("h1")).to_have_text("募集を編集")
     assert_accessible(page)
     page.get_by_role("link", name="提出された提案").first.click()
-    expect(page.locator("h1")).to_have_text("提出された提案")
+    expect(page.locator("h1")).to_have_text("審査状況")
     assert_accessible(page)
     page.goto(demo_site.url + "/calls/manage/new/")
     expect(page.locator("h1")).to_have_text("新しい募集")

@@ -41,7 +41,8 @@ def test_the_proposals_a_call_received(
 ):
     _proposals(call, npo, member, count)
     client = client_for(nakahara_officer)
-    with django_assert_max_num_queries(12):
+    # The queue adds the counts per status, the overdue count and the scores (three queries) to the list.
+    with django_assert_max_num_queries(16):
         assert client.get(f"/calls/manage/{call.pk}/proposals/").status_code == 200
 
 
