@@ -124,7 +124,14 @@ def _facet_counts(filterset: ProjectFilter, name: str, fiscal_years: list[int]) 
 def project_detail(*, user, pk: int) -> Project | None:
     """A project with everything its page shows, or None when it does not exist or the user may not see it."""
     project = (
-        Project.objects.select_related("scheme", "municipality", "responsible_department__parent", "agreement")
+        Project.objects.select_related(
+            "scheme",
+            "municipality",
+            "responsible_department__parent",
+            "agreement",
+            # A project made from an adopted proposal shows the call it came from (None for the others).
+            "proposal_agreement__proposal__call",
+        )
         .prefetch_related(
             "forms",
             "fields",

@@ -85,9 +85,7 @@ def agreement_of(proposal: Proposal) -> ProposalAgreement | None:
 def proposal_for_agreement(*, user: User, public_id) -> Proposal:
     """A proposal with its agreement, for an officer of the call (or an administrator); 404 for anyone else."""
     proposal = (
-        Proposal.objects.select_related(
-            "call__department__parent", "call__scheme", "partner", "decision", "agreement__project"
-        )
+        Proposal.objects.select_related("call__department__parent", "partner", "agreement__project")
         .prefetch_related("roles")
         .filter(public_id=public_id)
         .first()
@@ -101,24 +99,24 @@ def proposal_for_agreement(*, user: User, public_id) -> Proposal:
     return proposal
 
 
-def agreement_visible_to(user: User, proposal: Proposal) -> bool:
-    """The call's staff and administrators, and the applicant organisation's members."""
-    return rules.test_rule("proposals.view_staff_side", user, proposal) or rules.test_rule(
-        "proposals.act_as_applicant", user, proposal
-    )
+def agreement_for_user(*, user: User, public_id) -> tuple[ProposalAgreement, bool]:
+    """An agreement with everything its document shows, and whether the reader is on the city's side.
 
-
-def agreement_for_user(*, user: User, public_id) -> ProposalAgreement:
-    """An agreement with everything its document shows; 404 for anyone who may not read it."""
+    Its readers are the call's staff and administrators, and the applicant organisation's members;
+    anyone else gets 404.
+    """
     agreement = (
         ProposalAgreement.objects.select_related("proposal__call__department__parent", "proposal__partner", "project")
         .prefetch_related("proposal__roles")
         .filter(proposal__public_id=public_id)
         .first()
     )
-    if agreement is None or not agreement_visible_to(user, agreement.proposal):
+    if agreement is None:
         raise Http404
-    return agreement
+    by_staff = rules.test_rule("proposals.view_staff_side", user, agreement.proposal)
+    if not by_staff and not rules.test_rule("proposals.act_as_applicant", user, agreement.proposal):
+        raise Http404
+    return agreement, by_staff
 
 
 def agreement_prepare_refusal(*, proposal: Proposal) -> str | None:
