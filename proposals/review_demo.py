@@ -21,6 +21,7 @@ from accounts.models import User
 from accounts.services import DEMO_EMAIL_DOMAIN
 from partners.models import Membership, Partner
 from proposals import review, services
+from proposals.agreement import agreement_prepare, agreement_sign
 from proposals.models import (
     BudgetLine,
     Call,
@@ -398,3 +399,14 @@ def _publish(call: Call, proposals: list[Proposal], plan: tuple[DemoProposal, ..
     Review.objects.filter(proposal__call=call).update(submitted_at=F("submitted_at") - shift)
     StaffNote.objects.filter(proposal__call=call).update(created_at=F("created_at") - shift)
     Call.objects.filter(pk=call.pk).update(results_published_at=call.closes_at + datetime.timedelta(days=50))
+    call.refresh_from_db()
+    signed_on = timezone.localdate(call.closes_at) + datetime.timedelta(days=80)
+    for proposal, demo in zip(proposals, plan, strict=True):
+        proposal.refresh_from_db()
+        if proposal.status != Status.ADOPTED:
+            continue
+        agreement = agreement_prepare(proposal=proposal, user=staff["officer"])
+        if demo.stage == "signed":
+            agreement_sign(agreement=agreement, user=staff["officer"], signed_on=signed_on)
+        moment = timezone.make_aware(datetime.datetime.combine(signed_on, datetime.time(10)))
+        ProposalEvent.objects.filter(proposal=proposal, action__startswith="agreement_").update(created_at=moment)
