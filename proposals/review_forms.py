@@ -10,6 +10,9 @@ from proposals.workflow import Outcome, Status
 
 
 class StyledForm(forms.Form):
+    """A form with the portal's styling. A form that adds fields in its own __init__ styles itself
+    once they are there (styling a bound form validates it)."""
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         style_form(self)
@@ -28,7 +31,7 @@ class QueueFilterForm(StyledForm):
         return normalize(self.cleaned_data["q"]).strip()
 
 
-class ScreeningForm(StyledForm):
+class ScreeningForm(forms.Form):
     """The checklist: one box per item; the officer confirms each."""
 
     note = forms.CharField(label=_("Note for the record"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
@@ -112,7 +115,7 @@ class ReviewDueForm(StyledForm):
 SCORE_CHOICES = [("", _("Not scored"))] + [(str(n), str(n)) for n in range(SCORE_MIN, SCORE_MAX + 1)]
 
 
-class ReviewForm(StyledForm):
+class ReviewForm(forms.Form):
     """A score and a comment per criterion of the call, a recommendation and an overall comment."""
 
     recommendation = forms.ChoiceField(
