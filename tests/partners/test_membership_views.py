@@ -279,8 +279,9 @@ def test_my_page_lists_organisations_roles_statuses_and_requests(client_for, org
 # session, user, the organisation, the rule's representative check, the menu's staff check, active members,
 # pending requests
 MEMBERS_PAGE_QUERIES = 7
-# session, user, memberships with their organisations, requests waiting for the user, the menu's staff check
-MYPAGE_QUERIES = 5
+# session, user, memberships with their organisations, requests waiting for the user, the menu's staff check,
+# unread notifications, whether the user reviews a call, whether they approve decisions
+MYPAGE_QUERIES = 8
 
 
 def _add_members(organisation, n: int) -> None:

@@ -334,9 +334,11 @@ def demo_data(db, settings):
 def test_every_demo_project_is_published_and_has_a_page(client, demo_data):
     projects = list(Project.objects.all())
 
-    assert len(projects) == 16
+    # The 16 cases of the seeds, and the demo proposal whose agreement was signed.
+    assert len(projects) == 17
+    assert Project.objects.filter(proposal_agreement__isnull=False).count() == 1
     assert all(project.is_published for project in projects)
-    assert client.get(reverse("projects:list")).context["page"].paginator.count == 16
+    assert client.get(reverse("projects:list")).context["page"].paginator.count == 17
     for project in projects:
         response = client.get(project.get_absolute_url())
         assert response.status_code == 200, project.title

@@ -9,7 +9,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import QueryDict
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from partners.models import StaffAssignment
 from projects.models import Agreement, Project
@@ -28,6 +28,13 @@ AMOUNT = 600_000
 # session, user, the agreement with its proposal, call, department and partner, the proposal's roles, the
 # two permission checks, and the menu's check of the user's staff assignments
 PRINT_QUERIES = 7
+
+
+@pytest.fixture(autouse=True)
+def messages_in_english():
+    """The services' messages are matched in English (the catalogue's Japanese is tested elsewhere)."""
+    with translation.override("en"):
+        yield
 
 
 # ----------------------------------------------------------------------------------------------------------
