@@ -366,21 +366,31 @@ def decision_approve(*, proposal: Proposal, user: User, comment: str = "") -> De
     return decision
 
 
+def _commented_move(*, proposal: Proposal, user: User, transition, comment: str, required: str) -> Proposal:
+    """A move whose comment is required (the `required` message when it is missing)."""
+    if not (comment or "").strip():
+        raise ValidationError({"comment": required})
+    locked = begin_move(proposal=proposal, user=user, transition=transition)
+    finish_move(proposal=locked, user=user, transition=transition, comment=comment.strip())
+    return locked
+
+
 @transaction.atomic
 def decision_send_back(*, proposal: Proposal, user: User, comment: str) -> Proposal:
     """The approver sends the proposed decision back to the officer, saying why; the review goes on."""
-    if not (comment or "").strip():
-        raise ValidationError({"comment": _("Say why the decision is sent back.")})
-    locked = begin_move(proposal=proposal, user=user, transition=SEND_BACK)
-    finish_move(proposal=locked, user=user, transition=SEND_BACK, comment=comment.strip())
+    locked = _commented_move(
+        proposal=proposal,
+        user=user,
+        transition=SEND_BACK,
+        comment=comment,
+        required=_("Say why the decision is sent back."),
+    )
     decision = locked.decision
-    transaction.on_commit(
-        lambda: notify(
-            users=[decision.proposed_by],
-            subject=_("[Kyodo Portal] Decision sent back: %(title)s") % {"title": locked.title},
-            body=comment.strip(),
-            path=reverse("proposals:manage_proposal", kwargs={"public_id": locked.public_id}),
-        )
+    notify(
+        users=[decision.proposed_by],
+        subject=_("[Kyodo Portal] Decision sent back: %(title)s") % {"title": locked.title},
+        body=comment.strip(),
+        path=_manage_path(locked),
     )
     return locked
 
@@ -388,11 +398,13 @@ def decision_send_back(*, proposal: Proposal, user: User, comment: str) -> Propo
 @transaction.atomic
 def conditions_confirm(*, proposal: Proposal, user: User, comment: str) -> Proposal:
     """The conditions of a conditional adoption are met (e.g. the budget passed): the proposal is adopted."""
-    if not (comment or "").strip():
-        raise ValidationError({"comment": _("Say how the conditions were met.")})
-    locked = begin_move(proposal=proposal, user=user, transition=CONFIRM_CONDITIONS)
-    finish_move(proposal=locked, user=user, transition=CONFIRM_CONDITIONS, comment=comment.strip())
-    return locked
+    return _commented_move(
+        proposal=proposal,
+        user=user,
+        transition=CONFIRM_CONDITIONS,
+        comment=comment,
+        required=_("Say how the conditions were met."),
+    )
 
 
 # ----------------------------------------------------------------------------------------------------------

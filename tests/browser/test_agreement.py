@@ -11,21 +11,12 @@ from projects.models import Project
 from proposals import review, services
 from proposals.models import Call, Proposal
 from proposals.workflow import Outcome
+from tests.browser.test_proposals import NPO_MEMBER, OFFICER, _log_in
 from tests.proposals.conftest import fill_complete
 
 NAKAHARA_CALL = "中原区市民提案型協働事業 企画提案募集"
-OFFICER = ("nakahara-officer@demo.kyodo-portal.invalid", "kyodo-nakahara-2026")
 APPROVER_EMAIL = "nakahara-approver@demo.kyodo-portal.invalid"
-NPO_MEMBER = ("npo-member@demo.kyodo-portal.invalid", "kyodo-npo-2026")
 TITLE = "水辺の自然教室で子どもの居場所づくり"
-
-
-def _log_in(page, base_url: str, email: str, password: str) -> None:
-    page.goto(base_url + "/accounts/login/")
-    page.locator("#id_login").fill(email)
-    page.locator("#id_password").fill(password)
-    page.get_by_role("button", name="ログイン").click()
-    expect(page.locator("h1")).to_have_text("マイページ")
 
 
 def _adopted_demo_proposal() -> Proposal:
