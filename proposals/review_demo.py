@@ -369,7 +369,7 @@ def demo_review_ensure() -> list[str]:
         "staff_reviewer": _user("kankyo-officer"),
     }
     loaded = []
-    with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+    with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
         for title, plan, publish in (
             (REVIEW_CALL, REVIEW_PROPOSALS, False),
             (PUBLISHED_CALL, PUBLISHED_PROPOSALS, True),
