@@ -21,6 +21,7 @@ from projects.models import Project, Scheme
 from proposals.workflow import (
     APPLICANT_COMMENTS,
     APPLICANT_EVENTS,
+    DECISION_EVENTS,
     DECIDED,
     EDITABLE,
     EVENT_LABELS,
@@ -659,8 +660,10 @@ class ProposalEvent(models.Model):
     def action_label(self) -> str:
         return str(EVENT_LABELS.get(self.action, self.action))
 
-    @property
-    def visible_to_applicant(self) -> bool:
+    def visible_to_applicant(self, *, results_published: bool) -> bool:
+        """Whether the applicant's history shows the event; a decision's moves only once results are out."""
+        if self.action in DECISION_EVENTS:
+            return results_published
         return self.action in APPLICANT_EVENTS
 
     @property

@@ -19,14 +19,24 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from accounts.notifications import deliver, notify
 from partners.models import Membership
-from proposals.models import Call, CallReviewer, Decision, Proposal, Review, ReviewScore, StaffNote
+from proposals.models import (
+    SCORE_MAX,
+    SCORE_MIN,
+    Call,
+    CallReviewer,
+    Decision,
+    Proposal,
+    Review,
+    ReviewScore,
+    StaffNote,
+)
 from proposals.services import (
     MAIL_LANGUAGE,
     ProposalServiceError,
-    _applicant_recipients,
     _lock,
     _send,
     _url,
+    applicant_recipients,
     begin_move,
     call_eligibility_problems,
     finish_move,
@@ -210,6 +220,8 @@ def review_save(
     criteria = list(locked.call.criteria.all())
     review.recommendation = recommendation or ""
     review.comment = (comment or "").strip()
+    if any(score is not None and not SCORE_MIN <= score <= SCORE_MAX for score, _note in scores.values()):
+        raise ValidationError(_("Scores go from %(low)s to %(high)s.") % {"low": SCORE_MIN, "high": SCORE_MAX})
     if submit:
         errors = []
         if any(scores.get(criterion.pk, (None, ""))[0] is None for criterion in criteria):
@@ -422,6 +434,8 @@ def call_publish_results(*, call: Call, user: User) -> Call:
     _check_officer(user, call)
     if call.results_published:
         raise ProposalServiceError(_("The results of this call have already been published."))
+    if not call.has_closed:
+        raise ProposalServiceError(_("The call is still open: its results are published after the deadline."))
     waiting = undecided_count(call)
     if waiting:
         raise ProposalServiceError(
@@ -448,7 +462,7 @@ def _mail_results(*, proposal_ids: list[int]) -> None:
         with translation.override(MAIL_LANGUAGE):
             context = {"proposal": proposal, "call": proposal.call, "proposal_url": _url(proposal)}
             subject = _("[Kyodo Portal] Result of your proposal: %(title)s") % {"title": proposal.title}
-            _send("proposals/mail/result.txt", context, _applicant_recipients(proposal, None), subject)
+            _send("proposals/mail/result.txt", context, applicant_recipients(proposal), subject)
 
 
 def _manage_path(proposal: Proposal) -> str:
@@ -524,7 +538,7 @@ def send_reminders(*, today: datetime.date | None = None, days_before: int = 3) 
         ).select_related("call", "partner")
         for proposal in returned:
             sent += deliver(
-                users=_applicant_recipients(proposal, None),
+                users=applicant_recipients(proposal),
                 subject=_("[Kyodo Portal] Reminder: revision due on %(date)s")
                 % {"date": proposal.revision_due.isoformat()},
                 body=_("The proposal %(title)s was returned for revision: resubmit it by %(date)s.")

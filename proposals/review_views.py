@@ -212,6 +212,7 @@ def call_reviewers(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "proposals/manage/call_reviewers.html",
         {"call": call, "assignments": assignments, "add_form": add_form, "due_form": due_form},
+        status=400 if request.method == "POST" else 200,
     )
 
 

@@ -10,6 +10,7 @@ import rules
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.forms import BaseFormSet, ModelForm
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -573,15 +574,17 @@ def proposal_snapshot(*, proposal: Proposal) -> dict:
 # Mail
 
 
-def _applicant_recipients(proposal: Proposal, user: User | None) -> list[User]:
-    """The member who acted and the organisation's representatives, each once."""
-    representatives = User.objects.filter(
+def applicant_recipients(proposal: Proposal, user: User | None = None) -> list[User]:
+    """Who hears about a proposal on the applicant's side: the organisation's representatives, the members
+    who submitted it (while they are still members) and the member who acted now, each once."""
+    submitters = proposal.events.filter(action__in=[SUBMIT.name, RESUBMIT.name]).values("actor_id")
+    members = User.objects.filter(
+        Q(memberships__role=Membership.Role.REPRESENTATIVE) | Q(pk__in=submitters),
         is_active=True,
         memberships__partner_id=proposal.partner_id,
         memberships__status=Membership.Status.ACTIVE,
-        memberships__role=Membership.Role.REPRESENTATIVE,
-    )
-    recipients = {person.pk: person for person in representatives}
+    ).distinct()
+    recipients = {person.pk: person for person in members}
     if user is not None:
         recipients[user.pk] = user
     return sorted(recipients.values(), key=lambda person: person.email)
@@ -614,20 +617,16 @@ def _send(template: str, context: dict, recipients: Iterable[User], subject: str
 
 
 def mail_status_changed(*, proposal_id: int, event_id: int) -> None:
-    """Tell the applicant's representatives and the members who acted on it what changed, and what next."""
+    """Tell the applicant's representatives and the members who submitted it what changed, and what next."""
     proposal = Proposal.objects.select_related("call__department", "partner").get(pk=proposal_id)
     event = ProposalEvent.objects.get(pk=event_id)
-    people = _applicant_recipients(proposal, None)
-    people += list(
-        User.objects.filter(pk__in=proposal.events.filter(action__in=["submit", "resubmit"]).values("actor"))
-    )
     with translation.override(MAIL_LANGUAGE):
         context = {"proposal": proposal, "call": proposal.call, "event": event, "proposal_url": _url(proposal)}
         subject = _("[Kyodo Portal] %(status)s: %(title)s") % {
             "status": proposal.status_for_applicant_display,
             "title": proposal.title,
         }
-        _send("proposals/mail/status_changed.txt", context, {p.pk: p for p in people}.values(), subject)
+        _send("proposals/mail/status_changed.txt", context, applicant_recipients(proposal), subject)
 
 
 def _mail_receipt(*, proposal_id: int, user_id: int) -> None:
@@ -638,7 +637,7 @@ def _mail_receipt(*, proposal_id: int, user_id: int) -> None:
         _send(
             "proposals/mail/receipt.txt",
             context,
-            _applicant_recipients(proposal, user),
+            applicant_recipients(proposal, user),
             _("[Kyodo Portal] Proposal received: %(number)s") % {"number": proposal.receipt_number},
         )
         _send(
@@ -663,5 +662,5 @@ def _mail_withdrawn(*, proposal_id: int, user_id: int) -> None:
             "proposal_url": _url(proposal),
         }
         subject = _("[Kyodo Portal] Proposal withdrawn: %(number)s") % {"number": proposal.receipt_number}
-        _send("proposals/mail/withdrawn.txt", context, _applicant_recipients(proposal, user), subject)
+        _send("proposals/mail/withdrawn.txt", context, applicant_recipients(proposal, user), subject)
         _send("proposals/mail/withdrawn.txt", context, _staff_recipients(proposal), subject)

@@ -134,6 +134,7 @@ def proposal_detail_page(request: HttpRequest, public_id: uuid.UUID) -> HttpResp
     """Members of the organisation; once submitted, staff of the call's department and administrators."""
     proposal = proposal_for_user(user=request.user, public_id=public_id)
     is_applicant = rules.test_rule("proposals.act_as_applicant", request.user, proposal)
+    is_staff_side = rules.test_rule("proposals.view_staff_side", request.user, proposal)
     published = proposal.is_decided and proposal.call.results_published
     returned = [event for event in proposal.events.all() if event.action == "return"]
     return render(
@@ -142,7 +143,7 @@ def proposal_detail_page(request: HttpRequest, public_id: uuid.UUID) -> HttpResp
         {
             "proposal": proposal,
             "is_applicant": is_applicant,
-            "is_staff_side": rules.test_rule("proposals.view_staff_side", request.user, proposal),
+            "is_staff_side": is_staff_side,
             "can_edit": rules.test_rule("proposals.edit_proposal", request.user, proposal),
             "moves": [t.name for t in transitions_from(status=proposal.status, actor=Actor.APPLICANT)]
             if is_applicant
@@ -151,7 +152,12 @@ def proposal_detail_page(request: HttpRequest, public_id: uuid.UUID) -> HttpResp
             "decision": proposal.decision if published else None,
             "summary": call_score_summaries(proposal.call, [proposal.pk]).get(proposal.pk) if published else None,
             "last_return": returned[-1] if returned and proposal.status == Status.RETURNED else None,
-            "events": [event for event in proposal.events.all() if event.visible_to_applicant or not is_applicant],
+            # The whole history for the call's staff; what the applicant may read for anyone else (reviewers).
+            "events": [
+                event
+                for event in proposal.events.all()
+                if is_staff_side or event.visible_to_applicant(results_published=proposal.call.results_published)
+            ],
         },
     )
 

@@ -181,6 +181,8 @@ APPLICANT_EVENTS = frozenset(
     {"create", "submit", "resubmit", "withdraw", "start_screening", "return", "pass_screening", "confirm_conditions"}
     | {"agreement_signed"}
 )
+# Moves on a decided proposal: the applicant sees them only once the call's results are published.
+DECISION_EVENTS = frozenset({"confirm_conditions", "agreement_signed"})
 APPLICANT_COMMENTS = frozenset({"withdraw", "return", "confirm_conditions", "submit", "resubmit"})
 
 

@@ -12,7 +12,7 @@ from proposals import review, services
 from proposals.models import Call, Proposal
 from proposals.workflow import Outcome
 from tests.browser.test_proposals import NPO_MEMBER, OFFICER, _log_in
-from tests.proposals.conftest import fill_complete
+from tests.proposals.conftest import fill_complete, publish_results
 
 NAKAHARA_CALL = "中原区市民提案型協働事業 企画提案募集"
 APPROVER_EMAIL = "nakahara-approver@demo.kyodo-portal.invalid"
@@ -38,7 +38,7 @@ def _adopted_demo_proposal() -> Proposal:
         proposal=proposal, user=officer, outcome=Outcome.ADOPT, public_reasons="地域に根ざした提案。", amount=600_000
     )
     review.decision_approve(proposal=proposal, user=User.objects.get(email=APPROVER_EMAIL))
-    review.call_publish_results(call=call, user=officer)
+    publish_results(call, officer)
     proposal.refresh_from_db()
     return proposal
 

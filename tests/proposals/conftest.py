@@ -135,3 +135,151 @@ def complete_draft(draft):
 @pytest.fixture
 def required_document(call):
     return CallDocument.objects.create(call=call, name="団体の規約", is_required=True, order=1)
+
+
+# ----------------------------------------------------------------------------------------------------------
+# The review side (tests/proposals/test_review_*.py): the call's approvers and reviewers, and proposals moved
+# through the workflow by its real services.
+
+REASONS = "地域の課題に合った、実現性の高い企画です。"
+CONDITIONS = "来年度予算の成立を条件とします。"
+GRANTED = 600_000
+
+
+def make_move(name: str, proposal: Proposal, user, *, outcome: str = "adopt"):
+    """One move of the workflow (by its transition's name) through its service, with valid input."""
+    from proposals import review, services
+
+    if name in ("submit", "resubmit"):
+        return services.proposal_submit(proposal=proposal, user=user)
+    if name == "withdraw":
+        return services.proposal_withdraw(proposal=proposal, user=user, reason="体制が整わないため")
+    if name == "start_screening":
+        return review.proposal_start_screening(proposal=proposal, user=user)
+    if name == "return":
+        due = timezone.localdate() + datetime.timedelta(days=7)
+        return review.proposal_return(proposal=proposal, user=user, comment="収支計画を見直してください。", due=due)
+    if name == "pass_screening":
+        confirmed = {item.key for item in review.screening_checklist(proposal=proposal)}
+        return review.proposal_pass_screening(proposal=proposal, user=user, confirmed=confirmed)
+    if name == "propose_decision":
+        return review.decision_propose(
+            proposal=proposal,
+            user=user,
+            outcome=outcome,
+            public_reasons=REASONS,
+            conditions=CONDITIONS if outcome == "conditional" else "",
+            amount=None if outcome == "not_adopt" else GRANTED,
+        )
+    if name == "approve":
+        return review.decision_approve(proposal=proposal, user=user)
+    if name == "send_back":
+        return review.decision_send_back(proposal=proposal, user=user, comment="理由をもう少し具体的にしてください。")
+    if name == "confirm_conditions":
+        return review.conditions_confirm(proposal=proposal, user=user, comment="予算が成立しました。")
+    raise ValueError(name)
+
+
+# The moves from a fresh draft to each status, and the outcome a decided status needs.
+ROUTES = {
+    "draft": (),
+    "submitted": ("submit",),
+    "withdrawn": ("submit", "withdraw"),
+    "screening": ("submit", "start_screening"),
+    "returned": ("submit", "start_screening", "return"),
+    "under_review": ("submit", "start_screening", "pass_screening"),
+    "decision_proposed": ("submit", "start_screening", "pass_screening", "propose_decision"),
+    "adopted": ("submit", "start_screening", "pass_screening", "propose_decision", "approve"),
+    "conditional": ("submit", "start_screening", "pass_screening", "propose_decision", "approve"),
+    "not_adopted": ("submit", "start_screening", "pass_screening", "propose_decision", "approve"),
+}
+OUTCOME_OF = {"adopted": "adopt", "conditional": "conditional", "not_adopted": "not_adopt"}
+
+
+@pytest.fixture
+def approver_of():
+    """A 決裁者 of a department (and so of the departments below it)."""
+
+    def make(department, **user_fields):
+        from partners.models import StaffAssignment
+
+        user = UserFactory(**user_fields)
+        StaffAssignment.objects.create(user=user, department=department, role=StaffAssignment.Role.APPROVER)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def nakahara_approver(departments, approver_of):
+    return approver_of(departments["中原区役所"], display_name="中原区役所の決裁者")
+
+
+@pytest.fixture
+def tama_officer(departments, officer_of):
+    return officer_of(departments["多摩区役所"], display_name="多摩区役所の職員")
+
+
+@pytest.fixture
+def reviewer_of():
+    """A reviewer (審査委員) assigned to a call; pass `user` to assign someone who already exists."""
+
+    def make(call, user=None, **user_fields):
+        from proposals.models import CallReviewer
+
+        user = user or UserFactory(**user_fields)
+        CallReviewer.objects.create(call=call, user=user)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def call_reviewer(call, reviewer_of):
+    return reviewer_of(call, display_name="審査 委員")
+
+
+@pytest.fixture
+def walk(call, npo, member, nakahara_officer, nakahara_approver):
+    """A fresh proposal (of `npo` to `call` unless told otherwise) moved by the services to a status.
+
+    The member submits, 中原区's officer screens and proposes, 中原区's approver approves; a decided
+    status gets the outcome of its name, "decision_proposed" the `outcome` given.
+    """
+
+    def make(
+        status: str,
+        *,
+        outcome: str = "adopt",
+        call=call,
+        partner=npo,
+        by=member,
+        officer=nakahara_officer,
+        approver=nakahara_approver,
+        title: str = "",
+    ) -> Proposal:
+        from proposals import services
+
+        proposal = fill_complete(services.proposal_create(call=call, partner=partner, user=by))
+        if title:
+            Proposal.objects.filter(pk=proposal.pk).update(title=title)
+        for name in ROUTES[status]:
+            user = {"approve": approver, "submit": by, "withdraw": by}.get(name, officer)
+            make_move(name, proposal, user, outcome=OUTCOME_OF.get(status, outcome))
+        return Proposal.objects.select_related("call", "partner").get(pk=proposal.pk)
+
+    return make
+
+
+def publish_results(call, user):
+    """Publish the call's results as the office does, after its deadline: the call is closed first."""
+    from proposals import review
+
+    now = timezone.now()
+    Call.objects.filter(pk=call.pk).update(
+        opens_at=min(call.opens_at, now - datetime.timedelta(days=30)), closes_at=now - datetime.timedelta(seconds=1)
+    )
+    call.refresh_from_db()
+    published = review.call_publish_results(call=call, user=user)
+    call.refresh_from_db()
+    return published

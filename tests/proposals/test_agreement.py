@@ -20,6 +20,7 @@ from proposals.models import ProposalAgreement, ProposalEvent
 from proposals.workflow import Outcome, Status
 from tests.factories import PartnerFactory, StaffAssignmentFactory, UserFactory
 from tests.projects.test_query_counts import DETAIL_QUERIES
+from tests.proposals.conftest import publish_results
 
 pytestmark = pytest.mark.django_db
 
@@ -88,7 +89,7 @@ def decided(complete_draft, member, representative, nakahara_officer, approver, 
 
 @pytest.fixture
 def adopted(decided, nakahara_officer):
-    review.call_publish_results(call=decided.call, user=nakahara_officer)
+    publish_results(decided.call, nakahara_officer)
     decided.refresh_from_db()
     return decided
 
@@ -184,7 +185,7 @@ def test_no_agreement_for_a_conditional_or_rejected_proposal(
         outcome=outcome,
         conditions=conditions,
     )
-    review.call_publish_results(call=proposal.call, user=nakahara_officer)
+    publish_results(proposal.call, nakahara_officer)
     proposal.refresh_from_db()
     with pytest.raises(services.ProposalServiceError, match=message):
         agreements.agreement_prepare(proposal=proposal, user=nakahara_officer)
