@@ -21,8 +21,8 @@ from projects.models import Project, Scheme
 from proposals.workflow import (
     APPLICANT_COMMENTS,
     APPLICANT_EVENTS,
-    DECISION_EVENTS,
     DECIDED,
+    DECISION_EVENTS,
     EDITABLE,
     EVENT_LABELS,
     HIDDEN_FROM_APPLICANT_UNTIL_PUBLISHED,
