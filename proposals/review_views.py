@@ -232,7 +232,9 @@ def call_publish_results(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_safe
 def approvals(request: HttpRequest) -> HttpResponse:
-    """Approvers: the decisions waiting for their approval."""
+    """Approvers (and administrators): the decisions waiting for their approval."""
+    if not rules.test_rule("proposals.approve_anything", request.user):
+        raise PermissionDenied
     proposals = decisions_to_approve(user=request.user)
     page = Paginator(proposals, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "proposals/manage/approvals.html", {"page": page, "proposals": page.object_list})

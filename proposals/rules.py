@@ -45,6 +45,11 @@ def is_call_reviewer(user, call) -> bool:
 
 
 @rules.predicate
+def is_an_approver(user) -> bool:
+    return user.is_authenticated and user.staff_assignments.filter(role=StaffAssignment.Role.APPROVER).exists()
+
+
+@rules.predicate
 def is_published_call(user, call) -> bool:
     return call is not None and call.is_published
 
@@ -92,6 +97,7 @@ rules.add_rule("proposals.edit_call", is_portal_admin | is_call_officer)
 rules.add_rule("proposals.view_call_proposals", can_manage_call)
 rules.add_rule("proposals.act_as_officer", is_portal_admin | is_call_officer)
 rules.add_rule("proposals.approve_decisions", is_portal_admin | is_call_approver)
+rules.add_rule("proposals.approve_anything", is_portal_admin | is_an_approver)
 
 # Drafts belong to the organisation: not even administrators read them until they are submitted.
 rules.add_rule(

@@ -79,7 +79,7 @@ PAGES = {
     "csv": ("/calls/manage/{call}/proposals.csv", CALL_STAFF, 403),
     "scores_csv": ("/calls/manage/{call}/proposals.csv?kind=scores", CALL_STAFF, 403),
     "reviewers": ("/calls/manage/{call}/reviewers/", OFFICERS, 403),
-    "approvals": ("/calls/manage/approvals/", LOGGED_IN, 403),  # each sees their own scope (below)
+    "approvals": ("/calls/manage/approvals/", APPROVERS, 403),  # each approver sees their own scope (below)
     "my_reviews": ("/reviews/", REVIEWERS, 403),
     "staff_page": ("/proposals/{proposal}/manage/", CALL_STAFF, 404),
     "review_page": ("/proposals/{proposal}/review/", REVIEWERS, 404),
