@@ -44,6 +44,10 @@ class ScreeningForm(forms.Form):
         self.order_fields([f"check_{item.key}" for item in self.checklist] + ["note"])
         style_form(self)
 
+    def items(self):
+        """Each checklist item with its box, in order."""
+        return [(item, self[f"check_{item.key}"]) for item in self.checklist]
+
     def confirmed(self) -> set[str]:
         return {item.key for item in self.checklist if self.cleaned_data.get(f"check_{item.key}")}
 
