@@ -32,7 +32,7 @@ def mypage(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def inbox(request: HttpRequest) -> HttpResponse:
-    """The signed-in user's notifications (お知らせ), newest first; opening the page marks them read."""
+    """The signed-in user's notifications (お知らせ), newest first; "mark all as read" (POST) clears the new marks."""
     page = Paginator(inbox_of(user=request.user), 20).get_page(request.GET.get("page"))
     notifications = list(page.object_list)
     if request.method == "POST":

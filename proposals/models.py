@@ -26,9 +26,11 @@ from proposals.workflow import (
     EDITABLE,
     EVENT_LABELS,
     HIDDEN_FROM_APPLICANT_UNTIL_PUBLISHED,
+    WITHDRAW,
     Outcome,
     Status,
     next_step,
+    transition_allowed,
 )
 
 
@@ -423,6 +425,13 @@ class Proposal(models.Model):
         return not self.call.has_closed
 
     @property
+    def can_be_withdrawn(self) -> bool:
+        """Until the applicant is told the decision: the call's results are not yet published."""
+        return transition_allowed(status=self.status, transition=WITHDRAW) and not (
+            self.status in DECIDED and self.call.results_published
+        )
+
+    @property
     def is_decided(self) -> bool:
         return self.status in DECIDED
 
@@ -737,8 +746,9 @@ class Review(models.Model):
 
 class ReviewScore(models.Model):
     review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="scores", verbose_name=_("review"))
+    # A criterion that has scores stays (services.call_save refuses to change it once reviewers scored).
     criterion = models.ForeignKey(
-        CallCriterion, on_delete=models.CASCADE, related_name="scores", verbose_name=_("criterion")
+        CallCriterion, on_delete=models.PROTECT, related_name="scores", verbose_name=_("criterion")
     )
     score = models.PositiveSmallIntegerField(_("score"))
     comment = models.TextField(_("comment"), blank=True)

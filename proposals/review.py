@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import rules
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -169,11 +170,20 @@ def call_reviewer_add(*, call: Call, user: User, email: str) -> CallReviewer:
 
 @transaction.atomic
 def call_reviewer_remove(*, call: Call, user: User, reviewer_id: int) -> None:
+    """Take a reviewer off the call, with their unfinished reviews; submitted reviews and declared
+    conflicts are records and keep them on it. The assignment's row lock keeps a review being saved
+    now from slipping in between."""
     _check_officer(user, call)
-    if Review.objects.filter(proposal__call=call, reviewer_id=reviewer_id, state=Review.State.SUBMITTED).exists():
-        raise ProposalServiceError(_("This reviewer has submitted reviews: they stay on the call."))
-    Review.objects.filter(proposal__call=call, reviewer_id=reviewer_id).delete()
-    CallReviewer.objects.filter(call=call, user_id=reviewer_id).delete()
+    assignment = CallReviewer.objects.select_for_update().filter(call=call, user_id=reviewer_id).first()
+    if assignment is None:
+        return
+    reviews = Review.objects.filter(proposal__call=call, reviewer_id=reviewer_id)
+    if reviews.exclude(state=Review.State.IN_PROGRESS).exists():
+        raise ProposalServiceError(
+            _("This reviewer has submitted reviews or declared a conflict of interest: they stay on the call.")
+        )
+    reviews.delete()
+    assignment.delete()
 
 
 @transaction.atomic
@@ -188,7 +198,9 @@ def call_set_review_due(*, call: Call, user: User, due: datetime.date | None) ->
 
 def _lock_for_review(proposal: Proposal, reviewer: User) -> tuple[Proposal, Review]:
     locked = _lock(proposal)
-    if not rules.test_rule("proposals.review_proposal", reviewer, locked):
+    # The assignment's lock: a removal of the reviewer waits for this save, or this save sees it.
+    assigned = CallReviewer.objects.select_for_update().filter(call_id=locked.call_id, user=reviewer).exists()
+    if not assigned or not rules.test_rule("proposals.review_proposal", reviewer, locked):
         raise PermissionDenied
     if locked.status != Status.UNDER_REVIEW:
         raise ProposalServiceError(
@@ -358,10 +370,15 @@ def decision_propose(
 
 
 @transaction.atomic
-def decision_approve(*, proposal: Proposal, user: User, comment: str = "") -> Decision:
-    """An approver who did not propose the decision approves it: the proposal is decided."""
+def decision_approve(*, proposal: Proposal, user: User, comment: str = "", version: str | None = None) -> Decision:
+    """An approver who did not propose the decision approves it: the proposal is decided.
+
+    `version` is the decision as the approver read it (decision_version): a decision proposed again
+    since is not approved unread.
+    """
     locked = begin_move(proposal=proposal, user=user, transition=APPROVE)
     decision = Decision.objects.select_for_update().get(proposal=locked)
+    _check_version(decision, version)
     if decision.proposed_by_id == user.pk:
         raise ProposalServiceError(_("You proposed this decision: someone else must approve it."))
     decision.approved_by = user
@@ -378,6 +395,23 @@ def decision_approve(*, proposal: Proposal, user: User, comment: str = "") -> De
     return decision
 
 
+class DecisionChanged(ProposalServiceError):
+    def __init__(self) -> None:
+        super().__init__(
+            _("The decision was proposed again after you opened the page. Read it again; nothing was changed.")
+        )
+
+
+def decision_version(decision: Decision) -> str:
+    """What identifies the decision as proposed: a new proposal of it is a new version."""
+    return decision.proposed_at.isoformat()
+
+
+def _check_version(decision: Decision, version: str | None) -> None:
+    if version is not None and version != decision_version(decision):
+        raise DecisionChanged
+
+
 def _commented_move(*, proposal: Proposal, user: User, transition, comment: str, required: str) -> Proposal:
     """A move whose comment is required (the `required` message when it is missing)."""
     if not (comment or "").strip():
@@ -388,7 +422,7 @@ def _commented_move(*, proposal: Proposal, user: User, transition, comment: str,
 
 
 @transaction.atomic
-def decision_send_back(*, proposal: Proposal, user: User, comment: str) -> Proposal:
+def decision_send_back(*, proposal: Proposal, user: User, comment: str, version: str | None = None) -> Proposal:
     """The approver sends the proposed decision back to the officer, saying why; the review goes on."""
     locked = _commented_move(
         proposal=proposal,
@@ -398,6 +432,7 @@ def decision_send_back(*, proposal: Proposal, user: User, comment: str) -> Propo
         required=_("Say why the decision is sent back."),
     )
     decision = locked.decision
+    _check_version(decision, version)
     notify(
         users=[decision.proposed_by],
         subject=_("[Kyodo Portal] Decision sent back: %(title)s") % {"title": locked.title},
@@ -424,7 +459,9 @@ def conditions_confirm(*, proposal: Proposal, user: User, comment: str) -> Propo
 
 
 def undecided_count(call: Call) -> int:
-    return call.proposals.filter(status__in=BEFORE_DECISION).count()
+    """Proposals still waiting for a decision; one returned and not resubmitted by its deadline is not."""
+    expired = Q(status=Status.RETURNED, revision_due__lt=timezone.localdate())
+    return call.proposals.filter(status__in=BEFORE_DECISION).exclude(expired).count()
 
 
 @transaction.atomic

@@ -61,12 +61,18 @@ class ReturnForm(StyledForm):
     due = forms.DateField(label=_("Resubmit by"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
 
 
-class CommentForm(StyledForm):
-    comment = forms.CharField(label=_("Comment"), widget=forms.Textarea(attrs={"rows": 3}))
+class ApproveForm(StyledForm):
+    comment = forms.CharField(
+        label=_("Comment on the approval (optional)"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
-class OptionalCommentForm(StyledForm):
-    comment = forms.CharField(label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+class SendBackForm(StyledForm):
+    comment = forms.CharField(label=_("Why it is sent back"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ConfirmConditionsForm(StyledForm):
+    comment = forms.CharField(label=_("How the conditions were met"), widget=forms.Textarea(attrs={"rows": 3}))
 
 
 class NoteForm(StyledForm):

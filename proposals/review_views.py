@@ -18,17 +18,19 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
+from kyodo_portal.forms import MAX_ID
 from partners.csv_io import safe_cell
 from proposals import review
 from proposals.models import Call, Proposal, Review
 from proposals.review_forms import (
-    CommentForm,
+    ApproveForm,
+    ConfirmConditionsForm,
     ConflictForm,
     DecisionForm,
     NoteForm,
-    OptionalCommentForm,
     PresentationForm,
     QueueFilterForm,
     ReturnForm,
@@ -36,6 +38,7 @@ from proposals.review_forms import (
     ReviewerAddForm,
     ReviewForm,
     ScreeningForm,
+    SendBackForm,
     initial_review_data,
 )
 from proposals.scoring import call_score_summaries
@@ -61,6 +64,14 @@ def _call_for_staff(request: HttpRequest, pk: int) -> Call:
     if not rules.test_rule("proposals.view_call_proposals", request.user, call):
         raise PermissionDenied
     return call
+
+
+def _id(value) -> int:
+    """A database id from a form, or ValueError (also for numbers beyond the database's integer range)."""
+    number = int(value or "")
+    if not 1 <= number <= MAX_ID:
+        raise ValueError(value)
+    return number
 
 
 def _error_text(error: ValidationError) -> str:
@@ -187,9 +198,7 @@ def call_reviewers(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, _("%(name)s was added as a reviewer.") % {"name": assignment.user})
                 return redirect("proposals:manage_call_reviewers", pk=call.pk)
             if action == "remove":
-                review.call_reviewer_remove(
-                    call=call, user=request.user, reviewer_id=int(request.POST.get("reviewer", 0))
-                )
+                review.call_reviewer_remove(call=call, user=request.user, reviewer_id=_id(request.POST.get("reviewer")))
                 messages.success(request, _("The reviewer was removed from the call."))
                 return redirect("proposals:manage_call_reviewers", pk=call.pk)
             if action == "due" and due_form.is_valid():
@@ -273,9 +282,10 @@ def _staff_page(request: HttpRequest, proposal: Proposal, forms: dict | None = N
         "return_form": forms.get("return") or ReturnForm(prefix="return"),
         "decision_form": forms.get("propose_decision")
         or DecisionForm(instance=decision, initial=initial_decision, prefix="decision"),
-        "approve_form": forms.get("approve") or OptionalCommentForm(prefix="approve"),
-        "send_back_form": forms.get("send_back") or CommentForm(prefix="send_back"),
-        "confirm_form": forms.get("confirm_conditions") or CommentForm(prefix="confirm"),
+        "approve_form": forms.get("approve") or ApproveForm(prefix="approve"),
+        "send_back_form": forms.get("send_back") or SendBackForm(prefix="send_back"),
+        "confirm_form": forms.get("confirm_conditions") or ConfirmConditionsForm(prefix="confirm"),
+        "decision_version": review.decision_version(decision) if decision else "",
         "note_form": forms.get("note") or NoteForm(prefix="note"),
         "presentation_form": forms.get("presentation")
         or PresentationForm(
@@ -296,23 +306,25 @@ def manage_proposal(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 MOVE_FORMS = {
     "return": (ReturnForm, "return"),
     "propose_decision": (DecisionForm, "decision"),
-    "approve": (OptionalCommentForm, "approve"),
-    "send_back": (CommentForm, "send_back"),
-    "confirm_conditions": (CommentForm, "confirm"),
+    "approve": (ApproveForm, "approve"),
+    "send_back": (SendBackForm, "send_back"),
+    "confirm_conditions": (ConfirmConditionsForm, "confirm"),
     "note": (NoteForm, "note"),
     "presentation": (PresentationForm, "presentation"),
 }
 
 DONE_MESSAGES = {
-    "start_screening": _("Screening has started; the applicant has been told."),
-    "pass_screening": _("Screening passed: the proposal is with the reviewers."),
-    "return": _("The proposal was returned for revision; the applicant has been told."),
-    "propose_decision": _("The decision is proposed and waits for approval."),
-    "approve": _("The decision is approved. It reaches the applicant when the call's results are published."),
-    "send_back": _("The decision was sent back to the officer."),
-    "confirm_conditions": _("The proposal is adopted; the applicant has been told."),
-    "note": _("The note was added."),
-    "presentation": _("The presentation was recorded."),
+    "start_screening": gettext_lazy("Screening has started; the applicant has been told."),
+    "pass_screening": gettext_lazy("Screening passed: the proposal is with the reviewers."),
+    "return": gettext_lazy("The proposal was returned for revision; the applicant has been told."),
+    "propose_decision": gettext_lazy("The decision is proposed and waits for approval."),
+    "approve": gettext_lazy(
+        "The decision is approved. It reaches the applicant when the call's results are published."
+    ),
+    "send_back": gettext_lazy("The decision was sent back to the officer."),
+    "confirm_conditions": gettext_lazy("The proposal is adopted; the applicant has been told."),
+    "note": gettext_lazy("The note was added."),
+    "presentation": gettext_lazy("The presentation was recorded."),
 }
 
 
@@ -352,9 +364,13 @@ def proposal_move(request: HttpRequest, public_id: uuid.UUID, action: str) -> Ht
                     internal_note=data["internal_note"],
                 )
             elif action == "approve":
-                review.decision_approve(proposal=proposal, user=user, comment=data["comment"])
+                review.decision_approve(
+                    proposal=proposal, user=user, comment=data["comment"], version=request.POST.get("decision_version")
+                )
             elif action == "send_back":
-                review.decision_send_back(proposal=proposal, user=user, comment=data["comment"])
+                review.decision_send_back(
+                    proposal=proposal, user=user, comment=data["comment"], version=request.POST.get("decision_version")
+                )
             elif action == "confirm_conditions":
                 review.conditions_confirm(proposal=proposal, user=user, comment=data["comment"])
             elif action == "note":
@@ -432,8 +448,9 @@ def review_proposal(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
                     messages.success(request, _("Your review is submitted.") if submit else _("Your review is saved."))
                     return redirect("proposals:review", public_id=public_id)
         except ValidationError as error:
+            target = conflict_form if request.POST.get("action") == "conflict" else form
             for message in error.messages:
-                form.add_error(None, message)
+                target.add_error(None, message)
         except ProposalServiceError as error:
             messages.error(request, str(error))
             return redirect("proposals:review", public_id=public_id)

@@ -105,7 +105,8 @@ rules.add_rule(
     is_applicant | is_staff_of_proposal_call | is_admin_and_submitted | is_reviewer_of_proposal,
 )
 # The staff side of a proposal (checklist, reviews, internal notes, decision in the making).
-rules.add_rule("proposals.view_staff_side", is_staff_of_proposal_call | is_admin_and_submitted)
+# Staff who belong to the applying organisation see it as applicants, not from the staff side.
+rules.add_rule("proposals.view_staff_side", (is_staff_of_proposal_call | is_admin_and_submitted) & ~is_applicant)
 rules.add_rule("proposals.review_proposal", is_reviewer_of_proposal)
 rules.add_rule("proposals.edit_proposal", is_applicant & is_editable)
 rules.add_rule("proposals.act_as_applicant", is_applicant)

@@ -23,11 +23,13 @@ from proposals.files import check_upload
 from proposals.models import (
     BudgetLine,
     Call,
+    CallCriterion,
     CallDocument,
     Proposal,
     ProposalAttachment,
     ProposalEvent,
     ProposalRevision,
+    ReviewScore,
     attachment_upload_to_for,
     private_storage,
 )
@@ -54,12 +56,18 @@ class TransitionNotAllowed(ProposalServiceError):
     """The move does not start from the proposal's status: often someone else acted on it first."""
 
     def __init__(self, proposal: Proposal, transition: Transition) -> None:
+        # The applicant is told the status they see: a decision stays unknown to them until published.
+        status = (
+            proposal.status_for_applicant_display
+            if transition.actor == Actor.APPLICANT
+            else proposal.get_status_display()
+        )
         super().__init__(
             _(
                 "This cannot be done now: the proposal is %(status)s (someone may have acted on it just before you). "
                 "Nothing was changed."
             )
-            % {"status": proposal.get_status_display()}
+            % {"status": status}
         )
         self.proposal = proposal
         self.transition = transition
@@ -111,6 +119,8 @@ def call_save(
         call.department_id and not rules.test_rule("proposals.edit_call", user, call)
     ):
         raise PermissionDenied
+    if call.pk is not None:
+        _check_call_change(call, form, formsets)
     call._change_reason = _("Created") if call.pk is None else _("Changed")
     try:
         with transaction.atomic():
@@ -124,6 +134,17 @@ def call_save(
         formset.instance = call
         _save_rows(formset)
     return call
+
+
+def _check_call_change(call: Call, form: ModelForm, formsets: Iterable[BaseFormSet]) -> None:
+    """Once reviewers have scored, the criteria stay as they scored them; once the results are out, the
+    call's dates stay too (a call must not reopen under published results)."""
+    saved = Call.objects.select_for_update().get(pk=call.pk)
+    scored = ReviewScore.objects.filter(criterion__call=saved).exists()
+    if scored and any(formset.model is CallCriterion and formset.has_changed() for formset in formsets):
+        raise ProposalServiceError(_("Reviewers have scored against the criteria: they can no longer be changed."))
+    if saved.results_published and {"opens_at", "closes_at"} & set(form.changed_data):
+        raise ProposalServiceError(_("The results of this call are published: its dates can no longer be changed."))
 
 
 @transaction.atomic
@@ -460,11 +481,13 @@ def _next_receipt_number(call: Call) -> str:
 
 @transaction.atomic
 def proposal_withdraw(*, proposal: Proposal, user: User, reason: str) -> Proposal:
-    """The applicant withdraws a submitted proposal before the decision, giving a reason."""
+    """The applicant withdraws a submitted proposal, giving a reason, until the results are published."""
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("Say why you withdraw the proposal.")})
     locked = begin_move(proposal=proposal, user=user, transition=WITHDRAW)
+    if not locked.can_be_withdrawn:
+        raise TransitionNotAllowed(locked, WITHDRAW)
     finish_move(proposal=locked, user=user, transition=WITHDRAW, comment=reason)
     transaction.on_commit(lambda: _mail_withdrawn(proposal_id=locked.pk, user_id=user.pk), robust=True)
     return locked
@@ -486,6 +509,9 @@ def begin_move(*, proposal: Proposal, user: User, transition: Transition) -> Pro
     locked = _lock(proposal)
     target = locked if transition.actor == Actor.APPLICANT else locked.call
     if not rules.test_rule(PERMISSION_OF_ACTOR[transition.actor], user, target):
+        raise PermissionDenied
+    if transition.actor != Actor.APPLICANT and rules.test_rule("proposals.act_as_applicant", user, locked):
+        # Staff who belong to the applying organisation neither screen nor decide its proposal.
         raise PermissionDenied
     if not transition_allowed(status=locked.status, transition=transition):
         raise TransitionNotAllowed(locked, transition)

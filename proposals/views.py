@@ -41,7 +41,7 @@ from proposals.selectors import (
     staff_departments,
 )
 from proposals.services import budget_totals, call_eligibility_problems, proposal_problems
-from proposals.workflow import WITHDRAW, Actor, Status, transitions_from
+from proposals.workflow import WITHDRAW, Status
 
 PAGE_SIZE = 20
 STASH_KEY = "proposal_unsaved_input"
@@ -145,9 +145,7 @@ def proposal_detail_page(request: HttpRequest, public_id: uuid.UUID) -> HttpResp
             "is_applicant": is_applicant,
             "is_staff_side": is_staff_side,
             "can_edit": rules.test_rule("proposals.edit_proposal", request.user, proposal),
-            "moves": [t.name for t in transitions_from(status=proposal.status, actor=Actor.APPLICANT)]
-            if is_applicant
-            else [],
+            "can_withdraw": is_applicant and proposal.can_be_withdrawn,
             "totals": budget_totals(proposal.budget_lines.all()),
             "decision": proposal.decision if published else None,
             "summary": call_score_summaries(proposal.call, [proposal.pk]).get(proposal.pk) if published else None,
@@ -540,9 +538,13 @@ def _call_form_page(request: HttpRequest, call: Call | None) -> HttpResponse:
             except services.AlreadyCreated as already:
                 messages.warning(request, str(already))
                 return redirect("proposals:manage_call_edit", pk=already.obj.pk)
-            messages.success(request, _("The call was saved."))
-            return redirect("proposals:manage_call_edit", pk=saved.pk)
-        messages.error(request, _("The call was not saved. Correct the fields marked below."))
+            except services.ProposalServiceError as refused:
+                messages.error(request, str(refused))
+            else:
+                messages.success(request, _("The call was saved."))
+                return redirect("proposals:manage_call_edit", pk=saved.pk)
+        else:
+            messages.error(request, _("The call was not saved. Correct the fields marked below."))
     return render(
         request,
         "proposals/manage/call_form.html",

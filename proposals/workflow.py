@@ -6,7 +6,7 @@ audit, notify); nothing else changes a proposal's status.
     draft → submitted → screening → under review → decision proposed → adopted
                  ↑          ↓            ↑               ↓          → conditionally adopted → adopted
               returned ←────┘            └── sent back ──┘          → not adopted
-    withdrawn: by the applicant from any status before the decision is approved.
+    withdrawn: by the applicant from any status until the call's results are published.
 """
 
 from dataclasses import dataclass
@@ -75,7 +75,11 @@ DECIDED = frozenset({Status.ADOPTED, Status.CONDITIONALLY_ADOPTED, Status.NOT_AD
 
 SUBMIT = Transition("submit", frozenset({Status.DRAFT}), Status.SUBMITTED, Actor.APPLICANT, _("Submit"))
 RESUBMIT = Transition("resubmit", frozenset({Status.RETURNED}), Status.SUBMITTED, Actor.APPLICANT, _("Resubmit"))
-WITHDRAW = Transition("withdraw", BEFORE_DECISION, Status.WITHDRAWN, Actor.APPLICANT, _("Withdraw"), True)
+# The applicant may withdraw until they are told the decision: a decision approved but not yet published
+# still reads "under review" to them, so they may withdraw then too (the service refuses once published).
+WITHDRAW = Transition(
+    "withdraw", BEFORE_DECISION | DECIDED, Status.WITHDRAWN, Actor.APPLICANT, _("Withdraw"), comment_required=True
+)
 START_SCREENING = Transition(
     "start_screening", frozenset({Status.SUBMITTED}), Status.SCREENING, Actor.OFFICER, _("Start screening")
 )

@@ -77,8 +77,10 @@ def _check_invariants(proposal: Proposal, before: str, action: str, succeeded: b
     assert len(decisions) <= 1
     decision = decisions[0] if decisions else None
     approved = decision is not None and decision.approved_at is not None
-    assert (status in DECIDED) is approved, (status, decision)
-    if approved:
+    # A decided proposal has its approved decision; an approved decision leaves the proposal decided, or
+    # withdrawn by the applicant before the results were published.
+    assert (status in DECIDED) is (approved and status != Status.WITHDRAWN), (status, decision)
+    if approved and status != Status.WITHDRAWN:
         expected = OUTCOME_STATUS[decision.outcome]
         confirmed = proposal.events.filter(action="confirm_conditions").exists()
         assert status == expected or (
@@ -100,11 +102,16 @@ def _check_invariants(proposal: Proposal, before: str, action: str, succeeded: b
             assert row.from_status == row.to_status == current, row.action
     assert current == status
 
-    # What ends stays ended; the only way on from a decision is conditions met → adopted.
-    if before in (Status.WITHDRAWN, Status.ADOPTED, Status.NOT_ADOPTED):
+    # What ends stays ended; from a decision the ways on are conditions met → adopted, and the applicant's
+    # withdrawal before the results are published.
+    if before == Status.WITHDRAWN:
         assert status == before
+    if before in (Status.ADOPTED, Status.NOT_ADOPTED):
+        assert status in (before, Status.WITHDRAWN)
+        if status == Status.WITHDRAWN:
+            assert not proposal.call.results_published
     if before == Status.CONDITIONALLY_ADOPTED:
-        assert status in (before, Status.ADOPTED)
+        assert status in (before, Status.ADOPTED, Status.WITHDRAWN)
 
     # A move that went through started from one of its sources and reached its target.
     if action in MOVES:

@@ -52,7 +52,13 @@ def cast(member, nakahara_officer, nakahara_approver, tama_officer, call_reviewe
 DOCUMENTED = {
     "submit": ({"draft"}, "submitted", "applicant"),
     "resubmit": ({"returned"}, "submitted", "applicant"),
-    "withdraw": ({"submitted", "screening", "returned", "under_review", "decision_proposed"}, "withdrawn", "applicant"),
+    # Until the results are published, a decision reads "under review" to the applicant: they may withdraw.
+    "withdraw": (
+        {"submitted", "screening", "returned", "under_review", "decision_proposed", "adopted", "conditional"}
+        | {"not_adopted"},
+        "withdrawn",
+        "applicant",
+    ),
     "start_screening": ({"submitted"}, "screening", "officer"),
     "return": ({"submitted", "screening"}, "returned", "officer"),
     "pass_screening": ({"screening"}, "under_review", "officer"),
@@ -80,7 +86,8 @@ def test_every_status_is_reachable_and_only_final_ones_are_dead_ends():
                     frontier.append(target)
     assert reachable == set(Status.values)
     dead_ends = {s for s in Status.values if not any(s in t.sources for t in TRANSITIONS.values())}
-    assert dead_ends == {Status.ADOPTED, Status.NOT_ADOPTED, Status.WITHDRAWN}
+    # Decided proposals can still be withdrawn until the results are published (the service checks that).
+    assert dead_ends == {Status.WITHDRAWN}
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -132,7 +139,10 @@ def _attempt(service: str, proposal: Proposal, user) -> str:
         except PermissionDenied:
             result = "PermissionDenied"
         except services.TransitionNotAllowed as refused:
-            shown = Proposal.objects.get(pk=proposal.pk).get_status_display()
+            # The applicant is told the status they see (a decision is theirs to know once published).
+            current = Proposal.objects.select_related("call").get(pk=proposal.pk)
+            applicant_move = TRANSITIONS[service].actor == "applicant"
+            shown = current.status_for_applicant_display if applicant_move else current.get_status_display()
             result = "TransitionNotAllowed" if str(shown) in str(refused) else f"message without status: {refused}"
         else:
             moved = Proposal.objects.get(pk=proposal.pk)
