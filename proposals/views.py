@@ -328,6 +328,10 @@ def proposal_edit(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
             "problem_list": problem_list,
             "unsaved": unsaved,
             "totals": budget_totals(proposal.budget_lines.all()),
+            # A returned proposal is revised against the office's comments: they stay in view.
+            "last_return": proposal.events.filter(action="return").order_by("-created_at", "-id").first()
+            if proposal.status == Status.RETURNED
+            else None,
             "cap": proposal.cap,
             "required_names": Proposal.REQUIRED_FOR_SUBMISSION,
         },

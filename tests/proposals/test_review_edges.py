@@ -164,3 +164,9 @@ def test_the_messages_of_the_moves_follow_the_language_of_the_request(walk, naka
     client.cookies["django_language"] = "ja"
     response = client.post(f"/proposals/{proposal.public_id}/manage/start_screening/", follow=True)
     assert "形式審査を始めました" in response.content.decode()
+
+
+def test_the_office_comments_stay_in_view_while_the_applicant_revises(walk, member, client_for):
+    proposal = walk("returned")
+    page = client_for(member).get(f"/proposals/{proposal.public_id}/edit/").content.decode()
+    assert "収支計画を見直してください。" in page
