@@ -4,11 +4,22 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import UserCreateForm, UserEditForm
 from accounts.models import User
+from partners.models import StaffAssignment
+
+
+class StaffAssignmentInline(admin.TabularInline):
+    """Where an administrator makes someone city staff: an officer (担当職員) or an approver (決裁者) of a
+    department, for that department and the ones below it."""
+
+    model = StaffAssignment
+    extra = 0
+    fields = ("department", "role")
 
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     form = UserEditForm
+    inlines = (StaffAssignmentInline,)
     add_form = UserCreateForm
     ordering = ("email",)
     list_display = ("email", "display_name", "is_staff", "is_active", "last_login")
