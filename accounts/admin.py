@@ -7,7 +7,7 @@ from accounts.models import User
 from partners.models import StaffAssignment
 
 
-class StaffAssignmentInline(admin.TabularInline):
+class StaffAssignmentInline(admin.StackedInline):
     """Where an administrator makes someone city staff: an officer (担当職員) or an approver (決裁者) of a
     department, for that department and the ones below it."""
 
@@ -20,6 +20,10 @@ class StaffAssignmentInline(admin.TabularInline):
 class UserAdmin(BaseUserAdmin):
     form = UserEditForm
     inlines = (StaffAssignmentInline,)
+    # Stacked (labelled) assignments, plain labelled multiple selects and read-only dates: the tabular
+    # inline, the filter and the split date widgets leave inputs without labels (JIS X 8341-3 AA).
+    filter_horizontal = ()
+    readonly_fields = ("last_login", "date_joined")
     add_form = UserCreateForm
     ordering = ("email",)
     list_display = ("email", "display_name", "is_staff", "is_active", "last_login")

@@ -2,6 +2,7 @@
 
 import pytest
 
+from accounts.models import User
 from partners.models import Partner
 from tests.factories import AdminFactory
 
@@ -51,7 +52,9 @@ def test_admin_pages_are_accessible(demo_site, page, assert_accessible):
     page.fill("#id_password", "correct-horse-battery")
     page.click("input[type=submit]")
     partner = Partner.objects.order_by("pk").first()
+    approver = User.objects.get(email="nakahara-approver@demo.kyodo-portal.invalid")
     for path in [
+        f"/admin/accounts/user/{approver.pk}/change/",  # with its staff assignments
         "/admin/",
         "/admin/partners/partner/",
         f"/admin/partners/partner/{partner.pk}/change/",
