@@ -494,7 +494,10 @@ def call_publish_results(*, call: Call, user: User) -> Call:
 
 
 def _mail_results(*, proposal_ids: list[int]) -> None:
-    proposals = Proposal.objects.filter(pk__in=proposal_ids).select_related("call__department", "partner", "decision")
+    # Still decided when the mail goes: a proposal withdrawn just before the publication is not told a result.
+    proposals = Proposal.objects.filter(pk__in=proposal_ids, status__in=DECIDED).select_related(
+        "call__department", "partner", "decision"
+    )
     for proposal in proposals:
         with translation.override(MAIL_LANGUAGE):
             context = {"proposal": proposal, "call": proposal.call, "proposal_url": _url(proposal)}

@@ -34,6 +34,7 @@ from proposals.models import (
     private_storage,
 )
 from proposals.workflow import (
+    DECIDED,
     RESUBMIT,
     SUBMIT,
     WITHDRAW,
@@ -486,6 +487,10 @@ def proposal_withdraw(*, proposal: Proposal, user: User, reason: str) -> Proposa
     if not reason:
         raise ValidationError({"reason": _("Say why you withdraw the proposal.")})
     locked = begin_move(proposal=proposal, user=user, transition=WITHDRAW)
+    if locked.status in DECIDED:
+        # A decided proposal may go only while the results are unpublished: the call's row lock makes a
+        # withdrawal and the publication take turns.
+        locked.call = Call.objects.select_for_update().get(pk=locked.call_id)
     if not locked.can_be_withdrawn:
         raise TransitionNotAllowed(locked, WITHDRAW)
     finish_move(proposal=locked, user=user, transition=WITHDRAW, comment=reason)

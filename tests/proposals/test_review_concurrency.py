@@ -1,10 +1,14 @@
 """Two people acting on one proposal at the same moment: the row lock lets one win (PostgreSQL, real threads)."""
 
+import datetime
+
 import pytest
+from django.utils import timezone
 
 from partners.models import StaffAssignment
 from proposals import review, services
-from proposals.models import Decision, Proposal
+from proposals.models import Call, Decision, Proposal
+from proposals.selectors import published_results
 from proposals.workflow import TRANSITIONS, Status
 from tests.proposals.conftest import REASONS, make_move
 from tests.proposals.test_concurrency import _race, postgres_only
@@ -75,6 +79,8 @@ def test_two_approvers_approving_at_once(walk, nakahara_approver, second_approve
 
 
 def test_a_withdrawal_racing_an_approval(walk, member, nakahara_approver):
+    """Until the results are published the applicant may withdraw, approved or not: the proposal ends
+    withdrawn either way, and the approval counts only if it came first."""
     proposal = walk("decision_proposed")
     results = _race(
         [
@@ -82,19 +88,40 @@ def test_a_withdrawal_racing_an_approval(walk, member, nakahara_approver):
             lambda: review.decision_approve(proposal=proposal, user=nakahara_approver),
         ]
     )
-    assert _winners(results, services.TransitionNotAllowed) == 1, results
+    assert isinstance(results[0], Proposal), results
     proposal.refresh_from_db()
     decision = Decision.objects.get(proposal=proposal)
     actions = list(proposal.events.values_list("action", flat=True))
-    if isinstance(results[0], Proposal):
-        assert proposal.status == Status.WITHDRAWN
-        assert decision.approved_at is None
-        assert "approve" not in actions
-    else:
-        assert isinstance(results[1], Decision)
-        assert proposal.status == Status.ADOPTED
+    assert proposal.status == Status.WITHDRAWN
+    if isinstance(results[1], Decision):
         assert decision.approved_by == nakahara_approver
-        assert "withdraw" not in actions
+        assert actions.index("approve") < actions.index("withdraw")
+    else:
+        assert isinstance(results[1], services.TransitionNotAllowed)
+        assert decision.approved_at is None and "approve" not in actions
+    _chain_is_whole(proposal)
+
+
+def test_a_withdrawal_racing_the_publication(walk, call, member, nakahara_officer):
+    """Exactly one order holds: published first, the withdrawal is refused; withdrawn first, the results
+    leave the proposal out and its applicant is told no result."""
+    walk("adopted", title="ほかの採択提案")
+    proposal = walk("adopted")
+    Call.objects.filter(pk=call.pk).update(closes_at=timezone.now() - datetime.timedelta(seconds=1))
+    results = _race(
+        [
+            lambda: services.proposal_withdraw(proposal=proposal, user=member, reason="体制が整わないため"),
+            lambda: review.call_publish_results(call=call, user=nakahara_officer),
+        ]
+    )
+    assert isinstance(results[1], Call), results
+    proposal.refresh_from_db()
+    published = list(published_results(call=Call.objects.get(pk=call.pk)))
+    if isinstance(results[0], Proposal):
+        assert proposal.status == Status.WITHDRAWN and proposal not in published
+    else:
+        assert isinstance(results[0], services.TransitionNotAllowed)
+        assert proposal.status == Status.ADOPTED and proposal in published
     _chain_is_whole(proposal)
 
 
