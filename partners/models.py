@@ -431,6 +431,24 @@ def departments_served_by(user, role: str | None = None) -> models.QuerySet:
     return departments_under(assignments.values("department_id"))
 
 
+def departments_above(department: "Department") -> list[int]:
+    """The department's id and those of the departments above it (課 → 部 → 局, three levels)."""
+    ids = [department.pk, department.parent_id]
+    if department.parent_id:
+        ids.append(department.parent.parent_id)
+    return [pk for pk in ids if pk]
+
+
+def staff_serving(department: "Department", role: str | None = None) -> models.QuerySet:
+    """The active staff who serve a department (in a role, or in any): assigned to it or to one above it."""
+    from accounts.models import User  # accounts depends on partners: imported when used
+
+    assignments = StaffAssignment.objects.filter(department_id__in=departments_above(department))
+    if role is not None:
+        assignments = assignments.filter(role=role)
+    return User.objects.filter(is_active=True, pk__in=assignments.values("user_id"))
+
+
 def departments_under(department_ids) -> models.QuerySet:
     """The departments with these ids and every department below them (局 → 部 → 課, three levels)."""
     return Department.objects.filter(

@@ -6,7 +6,6 @@ from urllib.parse import unquote, urlparse
 
 import rules
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404
 from django.template.loader import render_to_string
@@ -20,6 +19,7 @@ from partners.models import Department, Membership, Partner
 from projects.models import Agreement, OutcomeIndicator, Project, ProjectParty
 from projects.services import project_record_edit
 from proposals.models import BudgetLine, Decision, Proposal, ProposalAgreement, ProposalRole
+from proposals.review import check_officer
 from proposals.services import ProposalServiceError, _lock, record_event
 from proposals.workflow import Status
 
@@ -136,11 +136,6 @@ def agreement_prepare_refusal(*, proposal: Proposal) -> str | None:
 # Writes
 
 
-def _check_officer(user: User, proposal: Proposal) -> None:
-    if not rules.test_rule("proposals.act_as_officer", user, proposal.call):
-        raise PermissionDenied
-
-
 def city_party_of(department: Department) -> str:
     """甲: the head of the ward office or bureau the department belongs to, e.g. 川崎市中原区長, 川崎市環境局長."""
     top = department
@@ -198,7 +193,7 @@ def agreement_prefill(*, proposal: Proposal) -> dict:
 def agreement_prepare(*, proposal: Proposal, user: User) -> ProposalAgreement:
     """Draw up the agreement of an adopted proposal once the results are out; a second call finds the first."""
     locked = _lock(proposal)
-    _check_officer(user, locked)
+    check_officer(user, locked.call)
     existing = ProposalAgreement.objects.filter(proposal=locked).first()
     if existing is not None:
         return existing
@@ -218,7 +213,7 @@ def agreement_save(*, agreement: ProposalAgreement, user: User, data: dict) -> P
     if unknown:
         raise ValueError(f"Not editable in an agreement: {sorted(unknown)}")
     locked = _lock(agreement.proposal)
-    _check_officer(user, locked)
+    check_officer(user, locked.call)
     current = ProposalAgreement.objects.get(pk=agreement.pk, proposal=locked)
     if current.is_signed:
         raise ProposalServiceError(
@@ -236,7 +231,7 @@ def agreement_save(*, agreement: ProposalAgreement, user: User, data: dict) -> P
 def agreement_sign(*, agreement: ProposalAgreement, user: User, signed_on: datetime.date) -> Project:
     """Record the signing: the proposal becomes a published collaboration project, once however often it is sent."""
     locked = _lock(agreement.proposal)
-    _check_officer(user, locked)
+    check_officer(user, locked.call)
     current = ProposalAgreement.objects.select_related("project").get(pk=agreement.pk, proposal=locked)
     if current.is_signed:
         raise AgreementAlreadySigned(current)

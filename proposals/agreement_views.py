@@ -21,11 +21,10 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from kyodo_portal.forms import style_form
 from proposals import agreement as services
 from proposals.models import Proposal, ProposalAgreement
+from proposals.review_forms import StyledForm, date_input
 from proposals.services import ProposalServiceError
 
 logger = logging.getLogger(__name__)
-
-DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class AgreementForm(forms.ModelForm):
@@ -33,8 +32,8 @@ class AgreementForm(forms.ModelForm):
         model = ProposalAgreement
         fields = services.EDITABLE_FIELDS
         widgets = {
-            "period_start": DATE_WIDGET,
-            "period_end": DATE_WIDGET,
+            "period_start": date_input(),
+            "period_end": date_input(),
             "purpose": forms.Textarea(attrs={"rows": 4}),
             "cost_sharing": forms.Textarea(attrs={"rows": 3}),
             "information_sharing": forms.Textarea(attrs={"rows": 3}),
@@ -48,16 +47,12 @@ class AgreementForm(forms.ModelForm):
         style_form(self)
 
 
-class SigningForm(forms.Form):
+class SigningForm(StyledForm):
     signed_on = forms.DateField(
         label=gettext_lazy("Signed on"),
-        widget=DATE_WIDGET,
+        widget=date_input(),
         help_text=gettext_lazy("The day both parties signed the agreement; it cannot be in the future."),
     )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        style_form(self)
 
 
 def _edit_page(

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.notifications import deliver, notify
-from partners.models import Membership
+from partners.models import Membership, StaffAssignment, staff_serving
 from proposals.models import (
     SCORE_MAX,
     SCORE_MIN,
@@ -31,6 +31,7 @@ from proposals.models import (
     ReviewScore,
     StaffNote,
 )
+from proposals.selectors import proposals_to_review
 from proposals.services import (
     MAIL_LANGUAGE,
     ProposalServiceError,
@@ -144,7 +145,8 @@ def proposal_return(*, proposal: Proposal, user: User, comment: str, due: dateti
 # Reviewers and scores
 
 
-def _check_officer(user: User, call: Call) -> None:
+def check_officer(user: User, call: Call) -> None:
+    """Only an officer of the call (or an administrator) goes on."""
     if not rules.test_rule("proposals.act_as_officer", user, call):
         raise PermissionDenied
 
@@ -152,7 +154,7 @@ def _check_officer(user: User, call: Call) -> None:
 @transaction.atomic
 def call_reviewer_add(*, call: Call, user: User, email: str) -> CallReviewer:
     """Assign a reviewer by the e-mail address of their portal account; they are told by mail and inbox."""
-    _check_officer(user, call)
+    check_officer(user, call)
     reviewer = User.objects.filter(email__iexact=(email or "").strip(), is_active=True).first()
     if reviewer is None:
         raise ValidationError(
@@ -173,7 +175,7 @@ def call_reviewer_remove(*, call: Call, user: User, reviewer_id: int) -> None:
     """Take a reviewer off the call, with their unfinished reviews; submitted reviews and declared
     conflicts are records and keep them on it. The assignment's row lock keeps a review being saved
     now from slipping in between."""
-    _check_officer(user, call)
+    check_officer(user, call)
     assignment = CallReviewer.objects.select_for_update().filter(call=call, user_id=reviewer_id).first()
     if assignment is None:
         return
@@ -188,7 +190,7 @@ def call_reviewer_remove(*, call: Call, user: User, reviewer_id: int) -> None:
 
 @transaction.atomic
 def call_set_review_due(*, call: Call, user: User, due: datetime.date | None) -> Call:
-    _check_officer(user, call)
+    check_officer(user, call)
     call = Call.objects.select_for_update().get(pk=call.pk)
     call.review_due = due
     call._change_reason = _("Review deadline set")
@@ -468,7 +470,7 @@ def undecided_count(call: Call) -> int:
 def call_publish_results(*, call: Call, user: User) -> Call:
     """Publish the results of every proposal of the call at once and tell each applicant theirs."""
     call = Call.objects.select_for_update().get(pk=call.pk)
-    _check_officer(user, call)
+    check_officer(user, call)
     if call.results_published:
         raise ProposalServiceError(_("The results of this call have already been published."))
     if not call.has_closed:
@@ -524,13 +526,7 @@ def _mail_reviewers_new_proposal(*, proposal_id: int) -> None:
 
 def approvers_of(call: Call):
     """The approvers (決裁者) of the call's department or of a department above it."""
-    department = call.department
-    above = [pk for pk in (department.pk, department.parent_id) if pk]
-    if department.parent_id and department.parent.parent_id:
-        above.append(department.parent.parent_id)
-    return User.objects.filter(
-        is_active=True, staff_assignments__department_id__in=above, staff_assignments__role="approver"
-    ).distinct()
+    return staff_serving(call.department, StaffAssignment.Role.APPROVER)
 
 
 def _mail_approvers(*, proposal_id: int) -> None:
@@ -596,9 +592,4 @@ def _members(partner_id: int):
 def reviews_waiting_for(*, reviewer: User):
     """Proposals under review of the reviewer's calls that they have neither scored nor stepped aside from."""
     finished = Review.objects.filter(reviewer=reviewer).exclude(state=Review.State.IN_PROGRESS).values("proposal_id")
-    own = Membership.objects.filter(user=reviewer, status=Membership.Status.ACTIVE).values("partner_id")
-    return (
-        Proposal.objects.filter(status=Status.UNDER_REVIEW, call__reviewers__user=reviewer)
-        .exclude(pk__in=finished)
-        .exclude(partner_id__in=own)
-    )
+    return proposals_to_review(user=reviewer).filter(status=Status.UNDER_REVIEW).exclude(pk__in=finished)

@@ -9,6 +9,11 @@ from proposals.models import MAX_AMOUNT, SCORE_MAX, SCORE_MIN, CallCriterion, De
 from proposals.workflow import Outcome, Status
 
 
+def date_input() -> forms.DateInput:
+    """The browser's date picker, with the value in the ISO form it reads."""
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
 class StyledForm(forms.Form):
     """A form with the portal's styling. A form that adds fields in its own __init__ styles itself
     once they are there (styling a bound form validates it)."""
@@ -58,7 +63,7 @@ class ReturnForm(StyledForm):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("The applicant reads this in the portal and by e-mail."),
     )
-    due = forms.DateField(label=_("Resubmit by"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    due = forms.DateField(label=_("Resubmit by"), widget=date_input())
 
 
 class ApproveForm(StyledForm):
@@ -84,9 +89,7 @@ class NoteForm(StyledForm):
 
 
 class PresentationForm(StyledForm):
-    held_on = forms.DateField(
-        label=_("Held on"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
+    held_on = forms.DateField(label=_("Held on"), required=False, widget=date_input())
     result = forms.CharField(label=_("Result"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
 
@@ -117,9 +120,7 @@ class ReviewerAddForm(StyledForm):
 
 
 class ReviewDueForm(StyledForm):
-    review_due = forms.DateField(
-        label=_("Reviews due"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
+    review_due = forms.DateField(label=_("Reviews due"), required=False, widget=date_input())
 
 
 SCORE_CHOICES = [("", _("Not scored"))] + [(str(n), str(n)) for n in range(SCORE_MIN, SCORE_MAX + 1)]

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.notifications import deliver
-from partners.models import Membership, Partner
+from partners.models import Membership, Partner, staff_serving
 from proposals.files import check_upload
 from proposals.models import (
     BudgetLine,
@@ -623,10 +623,7 @@ def applicant_recipients(proposal: Proposal, user: User | None = None) -> list[U
 
 def _staff_recipients(proposal: Proposal) -> list[User]:
     """Staff of the call's department and of the departments above it."""
-    department = proposal.call.department
-    above = [department.pk, department.parent_id, department.parent.parent_id if department.parent_id else None]
-    staff = User.objects.filter(is_active=True, staff_assignments__department_id__in=[pk for pk in above if pk])
-    return sorted(set(staff), key=lambda person: person.email)
+    return list(staff_serving(proposal.call.department).order_by("email"))
 
 
 def _url(proposal: Proposal) -> str:
