@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "partners",
     "projects",
     "proposals",
+    "evaluations",
 ]
 
 MIDDLEWARE = [

@@ -64,3 +64,11 @@ def wareki_datetime(value):
         return ""
     local = timezone.localtime(value)
     return f"{dates.format_date(local)} {local:%H:%M}"
+
+
+@register.filter
+def problems_for(problems, name):
+    """The messages of a check before a submission, for one field or section."""
+    if not problems:
+        return []
+    return problems.get(name, [])

@@ -20,11 +20,3 @@ def call_state(call):
     else:
         detail = ngettext("%(days)s day left", "%(days)s days left", days) % {"days": days}
     return {"state": "open", "label": _("Open for proposals"), "detail": detail}
-
-
-@register.filter
-def problems_for(problems, name):
-    """The submission check's messages for one field or section."""
-    if not problems:
-        return []
-    return problems.get(name, [])
