@@ -16,6 +16,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("partners/", include("partners.urls")),
     path("projects/", include("projects.urls")),
+    path("evaluations/", include("evaluations.urls")),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("", include("proposals.urls")),
