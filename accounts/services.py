@@ -42,6 +42,9 @@ DEMO_ACCOUNTS = (
     ),
     DemoAccount(f"kankyo-officer{DEMO_EMAIL_DOMAIN}", "kyodo-kankyo-2026", "デモ 環境局職員", departments=("環境局",)),
     DemoAccount(
+        f"kenko-officer{DEMO_EMAIL_DOMAIN}", "kyodo-kenko-2026", "デモ 健康福祉局職員", departments=("健康福祉局",)
+    ),
+    DemoAccount(
         f"nakahara-approver{DEMO_EMAIL_DOMAIN}",
         "kyodo-approver-2026",
         "デモ 中原区 決裁者",
@@ -120,3 +123,43 @@ def _demo_extras_ensure(user: User, account: DemoAccount) -> None:
 
 def demo_administrator() -> User:
     return User.objects.get(email=DEMO_ACCOUNTS[0].email)
+
+
+def demo_member_of(partner: Partner) -> User:
+    """An active member to act for a demo organisation: its representative, or a demo one who cannot log in."""
+    membership = (
+        Membership.objects.filter(partner=partner, status=Membership.Status.ACTIVE)
+        .select_related("user")
+        .order_by("-role", "id")
+        .first()
+    )
+    if membership is not None:
+        return membership.user
+    user = User.objects.create_user(email=f"applicant-{partner.pk}{DEMO_EMAIL_DOMAIN}", password=None)
+    user.display_name = f"{partner.name} 代表（デモ）"
+    user.save(update_fields=["display_name"])
+    Membership.objects.create(
+        user=user,
+        partner=partner,
+        role=Membership.Role.REPRESENTATIVE,
+        status=Membership.Status.ACTIVE,
+        decided_at=timezone.now(),
+    )
+    return user
+
+
+def demo_staff_of(department: Department) -> User:
+    """An officer of a department for demo content where no demo account works (cannot log in)."""
+    assignment = (
+        StaffAssignment.objects.filter(department=department, role=StaffAssignment.Role.OFFICER)
+        .select_related("user")
+        .order_by("id")
+        .first()
+    )
+    if assignment is not None:
+        return assignment.user
+    user = User.objects.create_user(email=f"staff-{department.pk}{DEMO_EMAIL_DOMAIN}", password=None)
+    user.display_name = f"{department.name} 職員（デモ）"
+    user.save(update_fields=["display_name"])
+    StaffAssignment.objects.create(user=user, department=department)
+    return user

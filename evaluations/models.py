@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from evaluations.workflow import SCORE_MAX, SCORE_MIN, NextStep, Side, Status
+from evaluations.workflow import EVENT_LABELS, SCORE_MAX, SCORE_MIN, NextStep, Side, Status
 from partners.models import Department, LocalizedNameMixin, Municipality
 from projects.models import Project
 
@@ -228,6 +228,10 @@ class EvaluationEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.round} {self.action}"
+
+    @property
+    def label(self) -> str:
+        return str(EVENT_LABELS.get(self.action, self.action))
 
 
 class ExternalReviewCycle(models.Model):

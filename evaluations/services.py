@@ -227,14 +227,13 @@ def principle_gaps(sides: list[SideEvaluation]) -> list[Gap]:
 # Opening a round
 
 
-def round_fiscal_years(project: Project, today: datetime.date | None = None) -> list[int]:
-    """The fiscal years a round may be opened for: the project's years (or, where its record gives none,
-    the last five) up to the current one, newest first."""
-    current = fiscal_year_of(today)
+def fiscal_year_evaluable(project: Project, fiscal_year: int, today: datetime.date | None = None) -> bool:
+    """A year the project ran in (any past year where its record gives none) that has begun."""
+    if not 1950 <= fiscal_year <= fiscal_year_of(today):
+        return False
     if project.fiscal_year_start is None:
-        return list(range(current, current - 5, -1))
-    last = min(project.fiscal_year_end or project.fiscal_year_start, current)
-    return list(range(last, project.fiscal_year_start - 1, -1))
+        return True
+    return project.fiscal_year_start <= fiscal_year <= (project.fiscal_year_end or project.fiscal_year_start)
 
 
 @transaction.atomic
@@ -247,7 +246,7 @@ def round_start(*, project: Project, fiscal_year: int, user: User) -> Evaluation
         raise PermissionDenied
     if not project.is_published:
         raise EvaluationServiceError(_("Only a project published in the catalogue is evaluated."))
-    if fiscal_year not in round_fiscal_years(project):
+    if not fiscal_year_evaluable(project, fiscal_year):
         raise EvaluationServiceError(
             _("The project has no fiscal year %(year)s to evaluate (or that year has not begun).")
             % {"year": fiscal_year}

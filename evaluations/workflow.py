@@ -116,6 +116,13 @@ BOTH_SUBMITTED = frozenset({Status.SUMMARISING, Status.PROPOSED, Status.PUBLISHE
 SCORE_MIN = 1
 SCORE_MAX = 5
 GAP_THRESHOLD = 2
+SCORE_LABELS = {
+    5: _("5: fully"),
+    4: _("4: largely"),
+    3: _("3: partly"),
+    2: _("2: hardly"),
+    1: _("1: not at all"),
+}
 
 EVENT_LABELS = {
     "start": _("Round opened"),

@@ -18,8 +18,8 @@ from django.test.utils import override_settings
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.services import DEMO_EMAIL_DOMAIN
-from partners.models import Membership, Partner
+from accounts.services import DEMO_EMAIL_DOMAIN, demo_member_of
+from partners.models import Partner
 from proposals import review, services
 from proposals.agreement import agreement_prepare, agreement_sign
 from proposals.models import (
@@ -122,7 +122,7 @@ PUBLISHED_PROPOSALS = (
         "子育て世代のための防災ワークショップ",
         "子育て世代が地域の防災訓練に参加しにくく、備えが進んでいない。",
         "保育付きの防災ワークショップを年3回開き、家庭の備えと避難の方法を学ぶ。",
-        Status.ADOPTED,
+        "signed",
         450_000,
         score=4,
     ),
@@ -169,32 +169,9 @@ def _user(name: str) -> User:
     return User.objects.get(email=f"{name}{DEMO_EMAIL_DOMAIN}")
 
 
-def _member(partner: Partner) -> User:
-    """An active member to act for the organisation: its representative, or a demo one (who cannot log in)."""
-    membership = (
-        Membership.objects.filter(partner=partner, status=Membership.Status.ACTIVE)
-        .select_related("user")
-        .order_by("-role", "id")
-        .first()
-    )
-    if membership is not None:
-        return membership.user
-    user = User.objects.create_user(email=f"applicant-{partner.pk}{DEMO_EMAIL_DOMAIN}", password=None)
-    user.display_name = f"{partner.name} 代表（デモ）"
-    user.save(update_fields=["display_name"])
-    Membership.objects.create(
-        user=user,
-        partner=partner,
-        role=Membership.Role.REPRESENTATIVE,
-        status=Membership.Status.ACTIVE,
-        decided_at=timezone.now(),
-    )
-    return user
-
-
 def _write(call: Call, demo: DemoProposal) -> tuple[Proposal, User]:
     partner = Partner.objects.get(name=demo.partner)
-    user = _member(partner)
+    user = demo_member_of(partner)
     proposal = services.proposal_create(call=call, partner=partner, user=user)
     proposal.title = demo.title
     proposal.problem = demo.problem

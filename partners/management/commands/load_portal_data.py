@@ -9,6 +9,7 @@ from accounts.services import (
     demo_administrator,
     partner_editors_group_ensure,
 )
+from evaluations.demo import demo_evaluations_ensure
 from kyodo_portal.fixtures import DEMO_FIXTURES, REFERENCE_FIXTURES, fixtures_load_missing
 from partners.models import Partner
 from partners.services import partners_record_initial_history, partners_refresh_ids, partners_verify_complete
@@ -54,6 +55,8 @@ class Command(BaseCommand):
                 self.stdout.write(f"  demo call created: {title}")
             for title in demo_review_ensure():
                 self.stdout.write(f"  demo proposals under review and decided: {title}")
+            for title in demo_evaluations_ensure():
+                self.stdout.write(f"  demo evaluation: {title}")
         if demo and new_partners:
             # The demo administrator verifies the complete demo records, as an administrator would;
             # the records say who verified them and when.

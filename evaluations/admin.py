@@ -1,0 +1,41 @@
+"""Administration of the evaluations: the principles of each municipality (data the city edits), and a
+read-only view of the rounds (they change only through their pages' services, which keep the audit)."""
+
+from django.contrib import admin
+
+from evaluations.models import EvaluationEvent, EvaluationRound, Principle
+
+
+@admin.register(Principle)
+class PrincipleAdmin(admin.ModelAdmin):
+    list_display = ("name", "municipality", "code", "sort_order", "is_active")
+    list_editable = ("sort_order", "is_active")
+    list_filter = ("municipality", "is_active")
+
+
+class EventInline(admin.TabularInline):
+    model = EvaluationEvent
+    fields = ("created_at", "action", "side", "from_status", "to_status", "actor", "comment")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(EvaluationRound)
+class EvaluationRoundAdmin(admin.ModelAdmin):
+    list_display = ("project", "fiscal_year", "status", "next_step", "published_at", "is_demo")
+    list_filter = ("status", "fiscal_year", "next_step", "is_demo")
+    search_fields = ("project__title",)
+    inlines = [EventInline]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
