@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from django.db import models
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Status(models.TextChoices):
@@ -37,11 +38,11 @@ class Side(models.TextChoices):
 class NextStep(models.TextChoices):
     """What happens next (the exit strategy, 出口戦略, included)."""
 
-    CONTINUE = "continue", _("Continue")
-    EXPAND = "expand", _("Expand")
-    REVISE = "revise", _("Revise")
-    END = "end", _("End")
-    EXIT = "exit", _("Hand over (business or city programme)")
+    CONTINUE = "continue", pgettext_lazy("next step", "Continue")
+    EXPAND = "expand", pgettext_lazy("next step", "Expand")
+    REVISE = "revise", pgettext_lazy("next step", "Revise")
+    END = "end", pgettext_lazy("next step", "End")
+    EXIT = "exit", pgettext_lazy("next step", "Hand over (business or city programme)")
 
 
 # The project goes on: the summary says when the partner is to stand on its own and how the cost share changes.
