@@ -2,6 +2,7 @@
 the moves, the figures, the audit trail and the mails."""
 
 import datetime
+import itertools
 from decimal import Decimal
 
 import pytest
@@ -349,7 +350,7 @@ def test_every_move_leaves_an_audit_row(make_round, officer):
     round = make_round(Status.PUBLISHED)
     services.round_reopen(round=round, user=officer, comment="訂正")
     chain = list(EvaluationEvent.objects.filter(round=round).order_by("created_at", "id"))
-    for before, after in zip(chain, chain[1:], strict=False):
+    for before, after in itertools.pairwise(chain):
         assert after.from_status == before.to_status
     assert chain[-1].to_status == Status.SUMMARISING
     assert [event.action for event in chain if event.action in TRANSITIONS] == [
