@@ -29,7 +29,7 @@ from evaluations.workflow import (
     WITHDRAW_SUMMARY,
     Status,
 )
-from kyodo_portal.forms import MAX_ID
+from kyodo_portal.forms import MAX_ID, mark_invalid
 from projects.models import Project
 
 
@@ -101,6 +101,14 @@ def round_page(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _show_problems(form, problems: dict) -> dict:
+    """Mark the fields a submission check found wanting (their messages are shown beside them)."""
+    for name in problems:
+        if name in form.fields:
+            mark_invalid(form, name)
+    return problems
+
+
 def _with_version(request: HttpRequest, version: int):
     """What the user typed, to be saved over the version now in the database once they have compared."""
     data = request.POST.copy()
@@ -170,7 +178,7 @@ def side_edit(request: HttpRequest, pk: int) -> HttpResponse:
         return render(
             request,
             "evaluations/side_form.html",
-            _side_context(round, my_side, evaluation, form, view, error.problems),
+            _side_context(round, my_side, evaluation, form, view, _show_problems(form, error.problems)),
         )
     except services.EvaluationServiceError as error:
         messages.error(request, str(error))
@@ -224,7 +232,7 @@ def summary_edit(request: HttpRequest, pk: int) -> HttpResponse:
         services.summary_propose(round=saved_round, user=request.user, version=saved_round.summary_version)
     except services.Incomplete as error:
         messages.error(request, _("Saved as a draft, but not proposed yet: see the messages below."))
-        return page(form, problems=error.problems)
+        return page(form, problems=_show_problems(form, error.problems))
     except services.EvaluationServiceError as error:
         messages.error(request, str(error))
         return redirect(round)
