@@ -3,7 +3,7 @@ read-only view of the rounds (they change only through their pages' services, wh
 
 from django.contrib import admin
 
-from evaluations.models import EvaluationEvent, EvaluationRound, Principle
+from evaluations.models import EvaluationEvent, EvaluationRound, ExternalComment, ExternalReviewCycle, Principle
 
 
 @admin.register(Principle)
@@ -30,6 +30,36 @@ class EvaluationRoundAdmin(admin.ModelAdmin):
     list_filter = ("status", "fiscal_year", "next_step", "is_demo")
     search_fields = ("project__title",)
     inlines = [EventInline]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class ExternalCommentInline(admin.TabularInline):
+    model = ExternalComment
+    fields = ("project", "author", "body", "updated_at")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(ExternalReviewCycle)
+class ExternalReviewCycleAdmin(admin.ModelAdmin):
+    """Read here; run on the cycle's pages (/evaluations/external/), whose actions the history lists."""
+
+    list_display = ("title", "department", "fiscal_year_start", "fiscal_year_end", "published_at")
+    list_filter = ("department",)
+    search_fields = ("title",)
+    inlines = [ExternalCommentInline]
 
     def has_add_permission(self, request) -> bool:
         return False

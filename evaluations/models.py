@@ -263,6 +263,15 @@ class ExternalReviewCycle(models.Model):
                 name="evaluations_cycle_years_in_order",
                 violation_error_message=_("The last fiscal year comes before the first."),
             ),
+            models.CheckConstraint(
+                condition=Q(fiscal_year_start__gte=1950, fiscal_year_end__lte=2100),
+                name="evaluations_cycle_years_in_range",
+            ),
+            # A second click on "create" finds the cycle the first made (evaluations.external.cycle_create).
+            models.UniqueConstraint(
+                fields=["department", "title", "fiscal_year_start", "fiscal_year_end"],
+                name="evaluations_cycle_once",
+            ),
         ]
 
     def __str__(self) -> str:

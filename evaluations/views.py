@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from evaluations import selectors, services
+from evaluations.external import external_comments_for_project
 from evaluations.forms import CommentForm, SideForm, SummaryForm, side_initial, summary_initial
 from evaluations.models import EvaluationRound
 from evaluations.rules import sides_of
@@ -299,4 +300,5 @@ def round_report(request: HttpRequest, pk: int) -> HttpResponse:
     if round is None:
         raise Http404
     view = selectors.round_view(user=request.user, round=round, my_side=None)
-    return render(request, "evaluations/report.html", {"round": round, "view": view})
+    comments = external_comments_for_project(project=round.project, fiscal_year=round.fiscal_year)
+    return render(request, "evaluations/report.html", {"round": round, "view": view, "external_comments": comments})

@@ -2,6 +2,7 @@
 
 from django import template
 
+from evaluations.external import external_comments_for_project
 from evaluations.selectors import published_rounds_of_project
 from evaluations.workflow import SCORE_LABELS
 
@@ -26,8 +27,6 @@ def principle_average(ratings) -> str:
 @register.inclusion_tag("evaluations/_project_section.html", takes_context=True)
 def project_evaluations(context, project):
     """The project's published evaluations (and external evaluators' comments) for its public page."""
-    from evaluations.external import external_comments_for_project
-
     return {
         "project": project,
         "rounds": published_rounds_of_project(project=project),
