@@ -11,10 +11,12 @@ from django.test.utils import override_settings
 
 from accounts.models import User
 from accounts.services import DEMO_EMAIL_DOMAIN, demo_member_of, demo_staff_of
-from evaluations import services
-from evaluations.models import EvaluationRound
+from evaluations import external, services
+from evaluations.models import EvaluationRound, ExternalReviewCycle
 from evaluations.rules import organisation_parties_q, sides_of
 from evaluations.workflow import NextStep, Side
+from kyodo_portal.dates import fiscal_year_of
+from partners.models import Department
 from projects.models import Project
 
 
@@ -146,8 +148,42 @@ def _load(demo: DemoEvaluation, project: Project) -> EvaluationRound:
     return round
 
 
+EXTERNAL_TITLE = "中原区 協働事業の外部評価（デモ）"
+EXTERNAL_COMMENTS = {
+    "海風の森 みどりの体験プログラム": "親子で参加できる体験が地域の森への関心を広げている。学校との連携を続け、"
+    "担い手の育成につなげてほしい。" + DEMO_NOTE,
+    "子育て世代のための防災ワークショップ": "保育付きの工夫で参加の壁が下がった。町内会の防災訓練と"
+    "つなぐ道筋を示すとよい。" + DEMO_NOTE,
+}
+
+
+def _external_ensure() -> bool:
+    """A published external evaluation of 中原区役所's recent projects, commented on by the demo reviewer."""
+    department = Department.objects.filter(name="中原区役所", parent__isnull=True).first()
+    if department is None or ExternalReviewCycle.objects.filter(title=EXTERNAL_TITLE).exists():
+        return False
+    officer, member = _user("nakahara-officer"), _user("reviewer")
+    year = fiscal_year_of()
+    with transaction.atomic():
+        cycle = external.cycle_create(
+            user=officer, department=department, title=EXTERNAL_TITLE, fiscal_year_start=year - 1, fiscal_year_end=year
+        )
+        ExternalReviewCycle.objects.filter(pk=cycle.pk).update(is_demo=True)
+        external.cycle_member_add(cycle=cycle, user=officer, email=member.email)
+        commented = False
+        for project in external.cycle_projects(cycle=cycle).filter(title__in=EXTERNAL_COMMENTS):
+            external.external_comment_save(
+                cycle=cycle, project=project, user=member, body=EXTERNAL_COMMENTS[project.title]
+            )
+            commented = True
+        if commented:
+            external.cycle_publish(cycle=cycle, user=officer)
+    return True
+
+
 def demo_evaluations_ensure() -> list[str]:
-    """Load each demo evaluation whose project exists and has no round yet; mails go nowhere."""
+    """Load each demo evaluation whose project exists and has no round yet, and the demo external
+    evaluation; mails go nowhere."""
     loaded = []
     with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
         for demo in (*PUBLISHED, UNDER_WAY):
@@ -158,4 +194,6 @@ def demo_evaluations_ensure() -> list[str]:
             with transaction.atomic():
                 _load(demo, project)
             loaded.append(demo.project)
+        if _external_ensure():
+            loaded.append(EXTERNAL_TITLE)
     return loaded
