@@ -221,6 +221,11 @@ LOGGING = {
 DEMO_ACCOUNTS_ALLOWED = DEBUG
 DEMO_BANNER = env_bool("DEMO_BANNER", default=DEBUG)
 
+# Evaluations (振り返り): a fiscal year's evaluation is due this many days after the year ends (to 30 June),
+# and years ended this long ago are still listed as due while their evaluation is not published.
+EVALUATION_DUE_DAYS = int(os.environ.get("EVALUATION_DUE_DAYS", "91"))
+EVALUATION_DUE_YEARS_BACK = int(os.environ.get("EVALUATION_DUE_YEARS_BACK", "3"))
+
 PROJECT_PHOTO = {
     "max_upload_bytes": 10 * 1024 * 1024,
     "max_pixels": 40_000_000,
@@ -246,10 +251,11 @@ PARTNER_LOGO = {
     "output_side": 400,
 }
 
-# The Japanese fonts embedded in the PDF of an agreement (協定書): for each family, the first file that
-# exists is used. Debian's fonts-ipaexfont-mincho and fonts-ipaexfont-gothic (bin/ensure-fonts) put them
-# here; without any, the PDF is refused with a pointer to the printable page.
-AGREEMENT_PDF_FONTS = {
+# The Japanese fonts embedded in the PDFs (an agreement, 協定書; the yearly report, 協働事業実施状況): for
+# each family, the first file that exists is used. Debian's fonts-ipaexfont-mincho and fonts-ipaexfont-gothic
+# (bin/ensure-fonts) put them here; without any, a PDF is refused with a pointer to the printable page. The
+# variables keep their first name (AGREEMENT_PDF_FONT_*), which deployments and bin/ensure-fonts use.
+PDF_FONTS = {
     "mincho": env_list(
         "AGREEMENT_PDF_FONT_MINCHO",
         default="/usr/share/fonts/opentype/ipaexfont-mincho/ipaexm.ttf,/usr/share/fonts/truetype/fonts-japanese-mincho.ttf",

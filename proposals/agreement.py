@@ -1,20 +1,17 @@
 """The agreement (協定書) of an adopted proposal: drawn up, edited, signed into a published project, printed."""
 
 import datetime
-from pathlib import Path
-from urllib.parse import unquote, urlparse
 
 import rules
-from django.conf import settings
 from django.db import transaction
 from django.http import Http404
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from kyodo_portal.dates import fiscal_year_bounds, fiscal_year_of
+from kyodo_portal.pdf import render_pdf
 from partners.models import Department, Membership, Partner
 from projects.models import Agreement, OutcomeIndicator, Project, ProjectParty
 from projects.services import project_record_edit
@@ -65,10 +62,6 @@ class AgreementAlreadySigned(ProposalServiceError):
             % {"date": agreement.signed_on.isoformat()}
         )
         self.agreement = agreement
-
-
-class AgreementPdfUnavailable(Exception):
-    """The server has no Japanese font to embed (or no WeasyPrint libraries): the printable page still works."""
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -346,9 +339,7 @@ def _project_from(*, agreement: ProposalAgreement, proposal: Proposal, user: Use
 
 DOCUMENT_TEMPLATE = "proposals/agreement/document.html"
 PAGE_LAYOUT = "base.html"
-PDF_LAYOUT = "proposals/agreement/pdf_layout.html"
-# The PDF is a Japanese document whatever the language of the page that links to it.
-PDF_LANGUAGE = "ja"
+PDF_LAYOUT = "includes/pdf_layout.html"
 
 
 def agreement_document_context(agreement: ProposalAgreement) -> dict:
@@ -356,54 +347,9 @@ def agreement_document_context(agreement: ProposalAgreement) -> dict:
     return {"agreement": agreement, "proposal": proposal, "call": proposal.call, "roles": list(proposal.roles.all())}
 
 
-def agreement_pdf_fonts() -> dict[str, Path]:
-    """The font files of the PDF by family (mincho for the text, gothic for headings), one standing in for the
-    other; AgreementPdfUnavailable when settings.AGREEMENT_PDF_FONTS names no file that exists."""
-    found = {}
-    for family in ("mincho", "gothic"):
-        candidates = settings.AGREEMENT_PDF_FONTS.get(family, ())
-        found[family] = next((Path(name) for name in candidates if Path(name).is_file()), None)
-    if not any(found.values()):
-        raise AgreementPdfUnavailable(f"no font file of {settings.AGREEMENT_PDF_FONTS}")
-    return {
-        "mincho": found["mincho"] or found["gothic"],
-        "gothic": found["gothic"] or found["mincho"],
-    }
-
-
-def _local_files_only(allowed: set[Path]):
-    """WeasyPrint's fetcher limited to the font files: a document never makes the server fetch anything else."""
-    from weasyprint import default_url_fetcher
-
-    def fetch(url: str, *args, **kwargs) -> dict:
-        parsed = urlparse(url)
-        if parsed.scheme != "file" or Path(unquote(parsed.path)) not in allowed:
-            raise ValueError(f"not fetched for an agreement's PDF: {url}")
-        return default_url_fetcher(url, *args, **kwargs)
-
-    return fetch
-
-
 def agreement_pdf(*, agreement: ProposalAgreement) -> bytes:
-    """The agreement as a PDF with its Japanese fonts embedded."""
-    fonts = agreement_pdf_fonts()
-    try:
-        from weasyprint import HTML
-        from weasyprint.text.fonts import FontConfiguration
-    except (ImportError, OSError) as error:  # WeasyPrint needs Pango, a system library
-        raise AgreementPdfUnavailable(str(error)) from error
-    with translation.override(PDF_LANGUAGE):
-        html = render_to_string(
-            DOCUMENT_TEMPLATE,
-            {
-                **agreement_document_context(agreement),
-                "layout": PDF_LAYOUT,
-                "for_pdf": True,
-                "font_urls": {family: path.as_uri() for family, path in fonts.items()},
-            },
-        )
-    document = HTML(string=html, url_fetcher=_local_files_only(set(fonts.values())))
-    return document.write_pdf(font_config=FontConfiguration())
+    """The agreement as a PDF with its Japanese fonts embedded (PdfUnavailable where the server cannot make one)."""
+    return render_pdf(DOCUMENT_TEMPLATE, {**agreement_document_context(agreement), "layout": PDF_LAYOUT})
 
 
 def agreement_pdf_filename(agreement: ProposalAgreement) -> str:

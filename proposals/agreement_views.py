@@ -5,7 +5,6 @@ Thin: check, call a service of proposals/agreement.py, render or redirect.
 
 import logging
 import uuid
-from urllib.parse import quote
 
 from django import forms
 from django.contrib import messages
@@ -19,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from kyodo_portal.forms import style_form
+from kyodo_portal.pdf import PdfUnavailable, content_disposition
 from proposals import agreement as services
 from proposals.models import Proposal, ProposalAgreement
 from proposals.review_forms import StyledForm, date_input
@@ -179,11 +179,6 @@ def agreement_print(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     return render(request, services.DOCUMENT_TEMPLATE, context)
 
 
-def _content_disposition(filename: str, fallback: str) -> str:
-    """Inline, with an ASCII name for old clients and the Japanese name as RFC 5987's filename*."""
-    return f"inline; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
-
-
 @login_required
 @require_safe
 def agreement_pdf(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
@@ -191,11 +186,11 @@ def agreement_pdf(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     agreement, _by_staff = services.agreement_for_user(user=request.user, public_id=public_id)
     try:
         pdf = services.agreement_pdf(agreement=agreement)
-    except services.AgreementPdfUnavailable as error:
+    except PdfUnavailable as error:
         logger.warning("The PDF of an agreement cannot be made: %s", error)
         return render(request, "proposals/agreement/pdf_unavailable.html", {"proposal": agreement.proposal}, status=503)
     response = HttpResponse(pdf, content_type="application/pdf")
     fallback = f"agreement-{agreement.proposal.receipt_number or agreement.proposal.pk}.pdf"
-    response["Content-Disposition"] = _content_disposition(services.agreement_pdf_filename(agreement), fallback)
+    response["Content-Disposition"] = content_disposition(services.agreement_pdf_filename(agreement), fallback)
     response["Cache-Control"] = "private, no-store"
     return response

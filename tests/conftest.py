@@ -1,9 +1,12 @@
 """Fixtures shared by the whole suite."""
 
+import os
+
 import pytest
 from django.core.cache import cache
 from django.test import Client
 
+from kyodo_portal import pdf
 from kyodo_portal.fixtures import REFERENCE_FIXTURES, fixtures_load_missing
 from partners.models import ActivityField, Department, Municipality, PartnerType, Ward
 from projects.models import Scheme
@@ -135,3 +138,14 @@ def nakahara_officer(departments, officer_of):
 def kankyo_officer(departments, officer_of):
     """Works for 環境局 (a bureau), so also for 減量推進課 below it."""
     return officer_of(departments["環境局"], display_name="環境局の職員")
+
+
+@pytest.fixture
+def pdf_fonts():
+    """The PDF tests need Debian's IPAex fonts: skipped without them, failed under CI (bin/ensure-fonts)."""
+    try:
+        return pdf.pdf_fonts()
+    except pdf.PdfUnavailable:
+        if os.environ.get("CI") == "true":
+            pytest.fail("The IPAex fonts are missing; bin/ensure-fonts installs them under CI")
+        pytest.skip("The IPAex fonts are not installed (bin/ensure-fonts)")

@@ -334,11 +334,11 @@ def demo_data(db, settings):
 def test_every_demo_project_is_published_and_has_a_page(client, demo_data):
     projects = list(Project.objects.all())
 
-    # The 16 cases of the seeds, and the demo proposal whose agreement was signed.
-    assert len(projects) == 17
-    assert Project.objects.filter(proposal_agreement__isnull=False).count() == 1
+    # The 16 cases of the seeds, and the two demo proposals whose agreement was signed.
+    assert len(projects) == 18
+    assert Project.objects.filter(proposal_agreement__isnull=False).count() == 2
     assert all(project.is_published for project in projects)
-    assert client.get(reverse("projects:list")).context["page"].paginator.count == 17
+    assert client.get(reverse("projects:list")).context["page"].paginator.count == 18
     for project in projects:
         response = client.get(project.get_absolute_url())
         assert response.status_code == 200, project.title

@@ -23,8 +23,8 @@ LIST_QUERIES = {
     "keyword-and-filters": 23,
 }
 # the project; its forms, fields, wards, other municipalities, indicators, photos, attachments, parties;
-# the related projects and their wards
-DETAIL_QUERIES = 11
+# the related projects and their wards; the published evaluations and the external evaluators' comments
+DETAIL_QUERIES = 13
 # session, user, the permission check, the count and the page; an officer's rule and menu check their
 # assignments, an administrator's menu once
 MANAGE_QUERIES = {"officer": 6, "admin": 5}

@@ -2,7 +2,6 @@
 
 import datetime
 import io
-import os
 from urllib.parse import quote
 
 import pytest
@@ -104,17 +103,6 @@ def signed(prepared, nakahara_officer):
     project = agreements.agreement_sign(agreement=prepared, user=nakahara_officer, signed_on=timezone.localdate())
     prepared.refresh_from_db()
     return project
-
-
-@pytest.fixture
-def pdf_fonts():
-    """The PDF tests need Debian's IPAex fonts: skipped without them, failed under CI (bin/ensure-fonts)."""
-    try:
-        return agreements.agreement_pdf_fonts()
-    except agreements.AgreementPdfUnavailable:
-        if os.environ.get("CI") == "true":
-            pytest.fail("The IPAex fonts are missing; bin/ensure-fonts installs them under CI")
-        pytest.skip("The IPAex fonts are not installed (bin/ensure-fonts)")
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -534,7 +522,7 @@ def test_the_pdf_holds_the_japanese_text_with_its_font_embedded(
 
 
 def test_without_a_font_the_pdf_points_to_the_printable_page(prepared, adopted, member, client_for, settings):
-    settings.AGREEMENT_PDF_FONTS = {"mincho": ["/nonexistent/ipaexm.ttf"], "gothic": ["/nonexistent/ipaexg.ttf"]}
+    settings.PDF_FONTS = {"mincho": ["/nonexistent/ipaexm.ttf"], "gothic": ["/nonexistent/ipaexg.ttf"]}
     response = client_for(member).get(_pdf_url(adopted))
     assert response.status_code == 503
     assert response["Content-Type"].startswith("text/html")
