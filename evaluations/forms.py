@@ -127,9 +127,7 @@ class SummaryForm(forms.ModelForm):
             "cost_share_change": forms.Textarea(attrs={"rows": 3}),
         }
         help_texts = {
-            "next_step": _(
-                "継続 / 拡充 / 見直し / 終了, or 事業化・制度化 (the activity becomes a business or a city programme)."
-            ),
+            "next_step": _("Hand over: the activity becomes a business, a city programme or a rule (事業化・制度化)."),
             "cost_share_change": _("For a project that goes on: who pays what next year and after."),
         }
 
