@@ -99,9 +99,11 @@ can_manage_cycle = is_project_admin | serves_cycle_department
 
 rules.add_rule("evaluations.start_round", takes_part_in_project)
 rules.add_rule("evaluations.view_round", takes_part_in_round | is_published_round | is_project_admin)
-# A side reads its own evaluation; the other side's once both have submitted; everyone once published.
+# A side reads its own evaluation; the other side's once both have submitted (as do administrators);
+# everyone once published.
 rules.add_rule(
-    "evaluations.view_side", published_side | writes_this_side | (takes_part_in_round_of_side & both_sides_submitted)
+    "evaluations.view_side",
+    published_side | writes_this_side | ((takes_part_in_round_of_side | is_project_admin) & both_sides_submitted),
 )
 rules.add_rule("evaluations.write_side", writes_this_side)
 rules.add_rule("evaluations.edit_summary", takes_part_in_round & summary_editable)

@@ -571,7 +571,14 @@ def side_recipients(project: Project, side: str) -> list[User]:
             memberships__role=Membership.Role.REPRESENTATIVE,
         ).distinct()
     elif project.responsible_department_id:
-        people = staff_serving(project.responsible_department, StaffAssignment.Role.OFFICER)
+        # Staff who also belong to a partner organisation write for the partner: they hear as the partner.
+        partner_members = Membership.objects.filter(
+            Q(partner__project_parties__project=project) & organisation_parties_q(),
+            status=Membership.Status.ACTIVE,
+        ).values("user_id")
+        people = staff_serving(project.responsible_department, StaffAssignment.Role.OFFICER).exclude(
+            pk__in=partner_members
+        )
     else:
         people = User.objects.none()
     return list(people.order_by("email"))
