@@ -13,23 +13,19 @@ class PrincipleAdmin(admin.ModelAdmin):
     list_filter = ("municipality", "is_active")
 
 
-class EventInline(admin.TabularInline):
-    model = EvaluationEvent
-    fields = ("created_at", "action", "side", "from_status", "to_status", "actor", "comment")
-    readonly_fields = fields
+class ReadOnlyInline(admin.TabularInline):
     extra = 0
     can_delete = False
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
 
 
-@admin.register(EvaluationRound)
-class EvaluationRoundAdmin(admin.ModelAdmin):
-    list_display = ("project", "fiscal_year", "status", "next_step", "published_at", "is_demo")
-    list_filter = ("status", "fiscal_year", "next_step", "is_demo")
-    search_fields = ("project__title",)
-    inlines = [EventInline]
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Read in the admin; written only through the pages' services, which keep the audit."""
 
     def has_add_permission(self, request) -> bool:
         return False
@@ -41,31 +37,29 @@ class EvaluationRoundAdmin(admin.ModelAdmin):
         return False
 
 
-class ExternalCommentInline(admin.TabularInline):
+class EventInline(ReadOnlyInline):
+    model = EvaluationEvent
+    fields = ("created_at", "action", "side", "from_status", "to_status", "actor", "comment")
+
+
+@admin.register(EvaluationRound)
+class EvaluationRoundAdmin(ReadOnlyAdmin):
+    list_display = ("project", "fiscal_year", "status", "next_step", "published_at", "is_demo")
+    list_filter = ("status", "fiscal_year", "next_step", "is_demo")
+    search_fields = ("project__title",)
+    inlines = [EventInline]
+
+
+class ExternalCommentInline(ReadOnlyInline):
     model = ExternalComment
     fields = ("project", "author", "body", "updated_at")
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(ExternalReviewCycle)
-class ExternalReviewCycleAdmin(admin.ModelAdmin):
+class ExternalReviewCycleAdmin(ReadOnlyAdmin):
     """Read here; run on the cycle's pages (/evaluations/external/), whose actions the history lists."""
 
     list_display = ("title", "department", "fiscal_year_start", "fiscal_year_end", "published_at")
     list_filter = ("department",)
     search_fields = ("title",)
     inlines = [ExternalCommentInline]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

@@ -115,19 +115,7 @@ def yearly_report(*, fiscal_year: int) -> YearlyReport:
         if evaluation is not None:
             figures = round_figures(evaluation, indicators=list(project.indicators.all()))
         else:
-            figures = Figures(
-                cost_amount=project.amount,
-                indicators=[
-                    IndicatorFigure(
-                        name=row.name,
-                        unit=row.unit,
-                        note=row.note,
-                        planned=row.planned_value,
-                        actual=row.actual_value,
-                    )
-                    for row in project.indicators.all()
-                ],
-            )
+            figures = Figures.of_record(cost_amount=project.amount, indicators=list(project.indicators.all()))
         rows.append(ReportRow(project=project, evaluation=evaluation, figures=figures))
     return YearlyReport(fiscal_year=fiscal_year, rows=rows)
 

@@ -136,6 +136,19 @@ class Figures:
         }
 
     @classmethod
+    def of_record(cls, *, cost_amount: int | None, indicators: list[OutcomeIndicator]) -> "Figures":
+        """The figures as the project's record has them now."""
+        return cls(
+            cost_amount=cost_amount,
+            indicators=[
+                IndicatorFigure(
+                    name=row.name, unit=row.unit, note=row.note, planned=row.planned_value, actual=row.actual_value
+                )
+                for row in indicators
+            ],
+        )
+
+    @classmethod
     def from_json(cls, data: dict) -> "Figures":
         def number(value: str | None) -> Decimal | None:
             return None if value in (None, "") else Decimal(value)
@@ -161,19 +174,7 @@ def round_figures(round: EvaluationRound, indicators: list[OutcomeIndicator] | N
         return Figures.from_json(round.figures)
     if indicators is None:
         indicators = list(round.project.indicators.all())
-    return Figures(
-        cost_amount=round.cost_amount,
-        indicators=[
-            IndicatorFigure(
-                name=row.name,
-                unit=row.unit,
-                note=row.note,
-                planned=row.planned_value,
-                actual=row.actual_value,
-            )
-            for row in indicators
-        ],
-    )
+    return Figures.of_record(cost_amount=round.cost_amount, indicators=indicators)
 
 
 # ----------------------------------------------------------------------------------------------------------

@@ -289,3 +289,24 @@ def test_projects_of_other_organisations_are_not_mine(kawasaki, departments, sch
     )
     assert evaluations_due_for(user=member) == []
     assert len(evaluations_due_for(user=officer)) == 1
+
+
+def test_the_admin_lists_principles_and_shows_rounds_and_cycles_read_only(make_round, admin_user, client_for):
+    from evaluations.models import ExternalReviewCycle
+
+    round = make_round(Status.PUBLISHED)
+    cycle = ExternalReviewCycle.objects.create(
+        department=round.project.responsible_department.parent,
+        title="外部評価",
+        fiscal_year_start=2024,
+        fiscal_year_end=2025,
+    )
+    client = client_for(admin_user)
+    for url in (
+        reverse("admin:evaluations_principle_changelist"),
+        reverse("admin:evaluations_evaluationround_changelist"),
+        reverse("admin:evaluations_evaluationround_change", args=[round.pk]),
+        reverse("admin:evaluations_externalreviewcycle_change", args=[cycle.pk]),
+    ):
+        assert client.get(url).status_code == 200, url
+    assert client.post(reverse("admin:evaluations_evaluationround_change", args=[round.pk]), {}).status_code == 403
