@@ -130,7 +130,7 @@ def demo_member_of(partner: Partner) -> User:
     membership = (
         Membership.objects.filter(partner=partner, status=Membership.Status.ACTIVE)
         .select_related("user")
-        .order_by("-role", "id")
+        .order_by("role", "id")  # "representative" before "staff"
         .first()
     )
     if membership is not None:

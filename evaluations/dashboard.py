@@ -119,6 +119,8 @@ class Dashboard:
     # The selected rounds for the list, newest first, with their projects and wards.
     rounds: QuerySet
     count: int
+    # How many of the selected rounds are demo content (their scores were written for the demonstration).
+    demo_count: int
     principles: list[MunicipalityPrinciples]
     outcomes: dict[str, SideOutcomes]
     next_steps: list[NextStepCount]
@@ -158,6 +160,7 @@ def dashboard_for(*, params: QueryDict) -> Dashboard:
         .prefetch_related("project__wards")
         .order_by("-fiscal_year", "project__sort_key", "pk"),
         count=sum(row.count for row in next_steps),
+        demo_count=next_steps.demo,
         principles=principle_averages(round_ids=round_ids),
         outcomes=side_outcomes(round_ids=round_ids),
         next_steps=next_steps,
@@ -235,19 +238,29 @@ def side_outcomes(*, round_ids: QuerySet) -> dict[str, SideOutcomes]:
     }
 
 
+class DemoCounted(list):
+    """A list of counts that also says how many of the rounds counted are demo content."""
+
+    def __init__(self, items, *, demo: int) -> None:
+        super().__init__(items)
+        self.demo = demo
+
+
 def round_next_steps(*, round_ids: QuerySet) -> list[NextStepCount]:
-    """The number of rounds per next step, in the workflow's order (every step, zero included)."""
-    counts = {
-        row["next_step"]: row["n"]
-        for row in EvaluationRound.objects.filter(pk__in=round_ids)
+    """The number of rounds per next step, in the workflow's order (every step, zero included); each count
+    says how many of its rounds are demo content."""
+    rows = list(
+        EvaluationRound.objects.filter(pk__in=round_ids)
         .order_by()
         .values("next_step")
-        .annotate(n=Count("pk"))
-    }
+        .annotate(n=Count("pk"), demo=Count("pk", filter=Q(is_demo=True)))
+    )
+    counts = {row["next_step"]: row["n"] for row in rows}
+    demo = sum(row["demo"] for row in rows)
     steps = [NextStepCount(key=step.value, label=str(step.label), count=counts.get(step.value, 0)) for step in NextStep]
     if counts.get(""):
         steps.append(NextStepCount(key="", label=_("Not stated"), count=counts[""]))
-    return steps
+    return DemoCounted(steps, demo=demo)
 
 
 def amounts_by_year(*, round_ids: QuerySet) -> list[YearAmount]:

@@ -192,7 +192,7 @@ def _csv_text(report: YearlyReport, absolute_url: Callable[[str], str]) -> str:
             "" if project.amount is None else str(project.amount),
             project.amount_label,
             "\n".join(indicator_text(indicator) for indicator in row.figures.indicators),
-            "公表済み" if evaluation is not None else "なし",
+            ("公表済み（デモ用の内容）" if evaluation.is_demo else "公表済み") if evaluation is not None else "なし",
             evaluation.get_next_step_display() if evaluation is not None else "",
             _average(evaluation.partner_average) if evaluation is not None else "",
             _average(evaluation.city_average) if evaluation is not None else "",

@@ -98,7 +98,8 @@ def takes_part_in_round_of_side(user, side) -> bool:
 can_manage_cycle = is_project_admin | serves_cycle_department
 
 rules.add_rule("evaluations.start_round", takes_part_in_project)
-rules.add_rule("evaluations.view_round", takes_part_in_round | is_published_round | is_project_admin)
+# The round's page (drafts, history) is the two sides' and administrators'; everyone else reads the report.
+rules.add_rule("evaluations.view_round", takes_part_in_round | is_project_admin)
 # A side reads its own evaluation; the other side's once both have submitted (as do administrators);
 # everyone once published.
 rules.add_rule(

@@ -52,12 +52,21 @@ class RoundView:
         return all(self.visible.values())
 
     @property
+    def gap_rows(self) -> list[tuple[Gap, str]]:
+        """Each difference with the summary's word on it ("" where none is written yet)."""
+        return [(gap, self.gap_notes.get(gap.principle.pk, "")) for gap in self.gaps]
+
+    @property
     def shown_sides(self) -> list[tuple[str, SideEvaluation]]:
         return [(name, side) for name, side in self.sides.items() if self.visible[name]]
 
     @property
     def partners(self) -> list[ProjectParty]:
-        return [party for party in self.round.project.parties.all() if party.partner.department_id is None]
+        return [
+            party
+            for party in self.round.project.parties.all()
+            if party.partner.department_id is None and party.partner.represented_municipality_id is None
+        ]
 
 
 def round_view(*, user, round: EvaluationRound, my_side: str | None) -> RoundView:
@@ -222,7 +231,10 @@ def evaluations_due_for(*, user, today: datetime.date | None = None) -> list[Due
     today = today or timezone.localdate()
     member_of = set(
         Membership.objects.filter(
-            user=user, status=Membership.Status.ACTIVE, partner__department__isnull=True
+            user=user,
+            status=Membership.Status.ACTIVE,
+            partner__department__isnull=True,
+            partner__represented_municipality__isnull=True,
         ).values_list("partner_id", flat=True)
     )
     served = set(departments_served_by(user).values_list("pk", flat=True))
@@ -234,7 +246,7 @@ def evaluations_due_for(*, user, today: datetime.date | None = None) -> list[Due
     )
 
     def side_of(project: Project) -> str | None:
-        if any(party.partner_id in member_of for party in project.parties.all() if party.partner.department_id is None):
+        if any(party.partner_id in member_of for party in project.parties.all()):
             return Side.PARTNER
         return Side.CITY if project.responsible_department_id in served else None
 

@@ -329,6 +329,15 @@ def side_save(
             rating.comment = rating.comment or ""
             rating.save(update_fields=["score", "comment"])
     if side.side == Side.CITY and round.cost_amount != cost_amount:
+        if round.sides.filter(side=Side.PARTNER, submitted_at__isnull=False).exists():
+            # The partner scored cost-effectiveness against this cost; it changes only with their evaluation.
+            raise EvaluationServiceError(
+                _(
+                    "The partner organisation has submitted its evaluation against the cost of %(amount)s yen: "
+                    "ask them to take it back before the cost is changed. Nothing was saved."
+                )
+                % {"amount": f"{round.cost_amount or 0:,}"}
+            )
         round.cost_amount = cost_amount
         round.save(update_fields=["cost_amount", "updated_at"])
     _event(round=round, action="save_side", from_status=round.status, user=user, side=side.side)

@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from evaluations import selectors, services
@@ -34,11 +35,24 @@ from kyodo_portal.forms import MAX_ID, mark_invalid
 from projects.models import Project
 
 
+class PublishedElsewhere(Exception):
+    """A published round seen by someone who is neither side: they read its public report."""
+
+
 def _round_or_404(request: HttpRequest, pk: int) -> EvaluationRound:
     round = selectors.round_for_user(user=request.user, pk=pk) if pk <= MAX_ID else None
     if round is None:
+        if pk <= MAX_ID and selectors.published_round(pk=pk) is not None:
+            raise PublishedElsewhere
         raise Http404
     return round
+
+
+def _round_for_writing(request: HttpRequest, pk: int) -> EvaluationRound:
+    try:
+        return _round_or_404(request, pk)
+    except PublishedElsewhere:
+        raise Http404 from None
 
 
 def _my_side(request: HttpRequest, round: EvaluationRound) -> str | None:
@@ -71,7 +85,10 @@ def round_start(request: HttpRequest, project_pk: int, fiscal_year: int) -> Http
 @login_required
 @require_safe
 def round_page(request: HttpRequest, pk: int) -> HttpResponse:
-    round = _round_or_404(request, pk)
+    try:
+        round = _round_or_404(request, pk)
+    except PublishedElsewhere:
+        return redirect("evaluations:report", pk=pk)
     my_side = _my_side(request, round)
     view = selectors.round_view(user=request.user, round=round, my_side=my_side)
     my_evaluation = view.sides.get(my_side) if my_side else None
@@ -131,7 +148,7 @@ def _side_context(round, my_side, evaluation, form, view, problems=None) -> dict
 @login_required
 def side_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """The user's side's evaluation: saved as a draft as often as wanted, then submitted."""
-    round = _round_or_404(request, pk)
+    round = _round_for_writing(request, pk)
     my_side = _my_side(request, round)
     if my_side is None:
         raise PermissionDenied
@@ -191,7 +208,7 @@ def side_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def summary_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """The joint summary: either side drafts it once both have submitted, then proposes it to the other."""
-    round = _round_or_404(request, pk)
+    round = _round_for_writing(request, pk)
     my_side = _my_side(request, round)
     if my_side is None:
         raise PermissionDenied
@@ -233,6 +250,7 @@ def summary_edit(request: HttpRequest, pk: int) -> HttpResponse:
         services.summary_propose(round=saved_round, user=request.user, version=saved_round.summary_version)
     except services.Incomplete as error:
         messages.error(request, _("Saved as a draft, but not proposed yet: see the messages below."))
+        form = SummaryForm(_with_version(request, saved_round.summary_version), instance=saved_round, gaps=view.gaps)
         return page(form, problems=_show_problems(form, error.problems))
     except services.EvaluationServiceError as error:
         messages.error(request, str(error))
@@ -254,17 +272,19 @@ MOVES = {
     ),
 }
 MOVE_MESSAGES = {
-    AGREE.name: _("Agreed: the evaluation is published."),
-    REQUEST_CHANGES.name: _("Your request for changes has been sent to the other side."),
-    WITHDRAW_SUMMARY.name: _("The proposal is taken back; the joint summary can be edited again."),
-    REOPEN.name: _("The evaluation is withdrawn from publication; correct the summary and agree on it again."),
+    AGREE.name: gettext_lazy("Agreed: the evaluation is published."),
+    REQUEST_CHANGES.name: gettext_lazy("Your request for changes has been sent to the other side."),
+    WITHDRAW_SUMMARY.name: gettext_lazy("The proposal is taken back; the joint summary can be edited again."),
+    REOPEN.name: gettext_lazy(
+        "The evaluation is withdrawn from publication; correct the summary and agree on it again."
+    ),
 }
 
 
 @login_required
 @require_POST
 def round_move(request: HttpRequest, pk: int, move: str) -> HttpResponse:
-    round = _round_or_404(request, pk)
+    round = _round_for_writing(request, pk)
     if move == REOPEN_SIDE.name:
         my_side = _my_side(request, round)
         evaluation = next((side for side in round.sides.all() if side.side == my_side), None)

@@ -310,3 +310,41 @@ def test_the_admin_lists_principles_and_shows_rounds_and_cycles_read_only(make_r
     ):
         assert client.get(url).status_code == 200, url
     assert client.post(reverse("admin:evaluations_evaluationround_change", args=[round.pk]), {}).status_code == 403
+
+
+def test_a_summary_refused_for_what_it_lacks_saves_again_without_a_conflict(make_round, officer, client_for):
+    round = make_round(Status.SUMMARISING)
+    url = reverse("evaluations:summary_edit", args=[round.pk])
+    client = client_for(officer)
+    response = client.post(url, {"version": "0", "summary": "途中まで", "action": "propose"})
+    assert response.status_code == 200
+    version = re.search(r'name="version" value="(\d+)"', response.content.decode()).group(1)
+    round.refresh_from_db()
+    assert int(version) == round.summary_version
+    assert client.post(url, {"version": version, "summary": "書き足した", "action": "save"}).status_code == 302
+
+
+def test_someone_who_is_neither_side_is_sent_to_the_report(make_round, outsider, client_for):
+    round = make_round(Status.PUBLISHED)
+    response = client_for(outsider).get(round.get_absolute_url())
+    assert response.status_code == 302 and response.url == round.get_report_url()
+    assert client_for(outsider).get(reverse("evaluations:side_edit", args=[round.pk])).status_code == 404
+
+
+def test_the_history_never_shows_an_address(make_round, member, officer, client_for):
+    round = make_round(Status.SUMMARISING)
+    member.display_name = ""
+    member.save()
+    assert member.email not in client_for(officer).get(round.get_absolute_url()).content.decode()
+
+
+def test_demo_rounds_are_marked_on_the_dashboard_and_in_the_yearly_report(project, client_for):
+    round = published_round(project, FISCAL_YEAR)
+    client = client_for(None)
+    assert 'role="note"' not in client.get(reverse("evaluations:dashboard")).content.decode()
+    EvaluationRound.objects.filter(pk=round.pk).update(is_demo=True)
+    assert 'role="note"' in client.get(reverse("evaluations:dashboard")).content.decode()
+    report = client.get(reverse("evaluations:yearly_report", args=[FISCAL_YEAR])).content.decode()
+    assert "text-bg-warning" in report
+    csv_text = client.get(reverse("evaluations:yearly_report_csv", args=[FISCAL_YEAR])).content.decode("utf-8-sig")
+    assert "公表済み（デモ用の内容）" in csv_text

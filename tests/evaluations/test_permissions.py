@@ -6,11 +6,12 @@ plain member of staff, and a city officer who is also a member, who writes only 
 side: staff of 中原区役所, above the project's department (an officer, an approver). Administrators read the
 round page (once both sides have submitted, both evaluations) but write for no side. Everyone else — a
 citizen, a member whose membership is pending, a member of another organisation, officers of another ward
-or bureau — sees a round only once it is published, and the public report likewise.
+or bureau — reads only the public report, once the round is published (the round page sends them there).
 
 What the pages do, as the matrix states it:
 - "login": anonymous people are sent to log in (every page but the public report);
 - 404: a round the user may not see (and the public report of a round not published);
+- "report": the round page of a published round, for someone who is neither side: sent to the public report;
 - 403: a round the user sees, but the action is not theirs (no side, or the wrong side for the move);
 - "refused": a move of the user's side that the round's status (or the proposal) does not allow: back to the
   round page with a message, nothing changed;
@@ -187,8 +188,9 @@ def round_in(project, member, officer):
 
 
 def visible_to(scope: str) -> set[str]:
-    """evaluations.view_round: the two sides, administrators, and once published (in the catalogue) anyone."""
-    return LOGGED_IN if scope == "published" else SIDES | ADMINS
+    """evaluations.view_round: the two sides and administrators, whatever the status (the others read the
+    public report of a published round)."""
+    return SIDES | ADMINS
 
 
 def secrets_readable(role: str, scope: str) -> set[str]:
@@ -224,12 +226,10 @@ def test_the_rules_say_what_the_pages_do(role, scope, people, round_in):
         "edit_summary": rules.test_rule("evaluations.edit_summary", user, round),
         "start_round": rules.test_rule("evaluations.start_round", user, round.project),
     }
-    # The round page is for people who log in; the rule lets anyone read a published round.
-    readable = secrets_readable(role, scope) | (
-        {PARTNER_SECRET, CITY_SECRET} if role == "anonymous" and scope == "published" else set()
-    )
+    # Anyone reads both sides of a published round (its report).
+    readable = {PARTNER_SECRET, CITY_SECRET} if scope == "published" else secrets_readable(role, scope)
     assert got == {
-        "view_round": role in visible_to(scope) or (role == "anonymous" and scope == "published"),
+        "view_round": role in visible_to(scope),
         **{f"view_{name}": SECRETS[name] in readable for name in Side.values},
         **{f"write_{name}": side_of_role(role) == name for name in Side.values},
         "edit_summary": role in SIDES and scope == "summarising",
@@ -245,6 +245,8 @@ def _page_outcome(response, round: EvaluationRound) -> str | int:
     if response.status_code == 302:
         if response.url.startswith("/accounts/login/"):
             return "login"
+        if response.url == round.get_report_url():
+            return "report"
         assert response.url == round.get_absolute_url()
         assert list(get_messages(response.wsgi_request)), "a refusal says why"
         return "refused"
@@ -254,7 +256,9 @@ def _page_outcome(response, round: EvaluationRound) -> str | int:
 def _expected_round_page(role: str, scope: str) -> str | int:
     if role == "anonymous":
         return "login"
-    return 200 if role in visible_to(scope) else 404
+    if role in visible_to(scope):
+        return 200
+    return "report" if scope == "published" else 404
 
 
 def _expected_side_form(role: str, scope: str) -> str | int:

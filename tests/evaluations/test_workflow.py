@@ -368,3 +368,17 @@ def test_due_dates_fall_three_months_after_the_year(settings):
     assert evaluation_due_date(2025) == datetime.date(2026, 6, 30)
     settings.EVALUATION_DUE_DAYS = 30
     assert evaluation_due_date(2025) == datetime.date(2026, 4, 30)
+
+
+def test_the_cost_is_fixed_once_the_partner_has_scored_against_it(make_round, member, officer):
+    round = make_round()
+    fill_side(side_of(round, Side.PARTNER), member)
+    services.side_submit(side=side_of(round, Side.PARTNER), user=member)
+    with pytest.raises(services.EvaluationServiceError):
+        services.side_save(side=side_of(round, Side.CITY), user=officer, data={}, ratings={}, cost_amount=1)
+    round.refresh_from_db()
+    assert round.cost_amount == 600_000
+    services.side_reopen(side=side_of(round, Side.PARTNER), user=member)
+    services.side_save(side=side_of(round, Side.CITY), user=officer, data={}, ratings={}, cost_amount=1)
+    round.refresh_from_db()
+    assert round.cost_amount == 1
