@@ -45,11 +45,12 @@ check: install-dev
 	DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
 	DEBUG=1 $(PY) manage.py check
 
+## The suites run on every core (pytest-xdist; each worker has its own test database)
 test-sqlite: install-dev fonts
-	$(PYTEST) -q -m "not browser"
+	$(PYTEST) -q -n auto -m "not browser"
 
 test-postgres: install-dev fonts
-	bin/with-postgres $(PYTEST) -q -m "not browser"
+	bin/with-postgres $(PYTEST) -q -n auto -m "not browser"
 
 test-browser: install-dev fonts
 	bin/ensure-chromium && $(PYTEST) -q -m browser tests/browser
