@@ -12,6 +12,12 @@ class PrincipleAdmin(admin.ModelAdmin):
     list_editable = ("sort_order", "is_active")
     list_filter = ("municipality", "is_active")
 
+    def get_readonly_fields(self, request, obj=None):
+        # Once rated, a principle stays the same principle: its wording may be edited, not what it is.
+        if obj is not None and obj.ratings.exists():
+            return ("municipality", "code")
+        return ()
+
 
 class ReadOnlyInline(admin.TabularInline):
     extra = 0

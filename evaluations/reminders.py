@@ -3,6 +3,7 @@
 import datetime
 
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -26,7 +27,7 @@ def evaluation_reminders_send(*, today: datetime.date | None = None) -> int:
 
 def _remind(item: DueItem, side: str, *, overdue: bool) -> int:
     stage = "overdue" if overdue else "due"
-    path = item.round.get_absolute_url() if item.round else "/evaluations/mine/"
+    path = item.round.get_absolute_url() if item.round else reverse("evaluations:mine")
     with translation.override(MAIL_LANGUAGE):
         subject = (
             _("[Kyodo Portal] Evaluation overdue: %(project)s (FY%(year)s)")

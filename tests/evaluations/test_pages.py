@@ -348,3 +348,14 @@ def test_demo_rounds_are_marked_on_the_dashboard_and_in_the_yearly_report(projec
     assert "text-bg-warning" in report
     csv_text = client.get(reverse("evaluations:yearly_report_csv", args=[FISCAL_YEAR])).content.decode("utf-8-sig")
     assert "公表済み（デモ用の内容）" in csv_text
+
+
+def test_a_rated_principle_keeps_its_municipality_and_code_in_the_admin(make_round, admin_user, client_for):
+    make_round(Status.SUMMARISING)
+    rated = Principle.objects.filter(ratings__isnull=False).first()
+    unrated = Principle.objects.filter(ratings__isnull=True).first()
+    client = client_for(admin_user)
+    page = client.get(reverse("admin:evaluations_principle_change", args=[rated.pk])).content.decode()
+    assert 'name="code"' not in page and 'name="name"' in page
+    page = client.get(reverse("admin:evaluations_principle_change", args=[unrated.pk])).content.decode()
+    assert 'name="code"' in page
