@@ -13,6 +13,9 @@ from accounts.models import Notification, User
 
 logger = logging.getLogger(__name__)
 
+# Mails and inbox messages are written in Japanese, whatever the language of the page that caused them.
+MAIL_LANGUAGE = "ja"
+
 
 def deliver(
     *, users: Iterable[User], subject: str, body: str | Callable[[User], str], path: str = "", key: str = ""

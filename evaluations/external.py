@@ -26,14 +26,13 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from accounts.notifications import notify
+from accounts.notifications import MAIL_LANGUAGE, notify
 from evaluations.models import EvaluationRound, ExternalComment, ExternalReviewCycle
 from kyodo_portal.text import tidy_line
 from partners.models import Department, StaffAssignment, departments_served_by, departments_under
 from projects.models import Project, ProjectParty
 from projects.rules import is_project_admin
 
-MAIL_LANGUAGE = "ja"
 FISCAL_YEAR_MIN = 1950
 FISCAL_YEAR_MAX = 2100
 # External evaluation is done by a ward office for its ward, or by a bureau for its field.

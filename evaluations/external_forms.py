@@ -4,13 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from evaluations.external import COMMENT_MAX_LENGTH, FISCAL_YEAR_MAX, FISCAL_YEAR_MIN, check_years
-from kyodo_portal.forms import style_form
-
-
-class StyledForm(forms.Form):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        style_form(self)
+from kyodo_portal.forms import StyledForm, style_form
 
 
 def fiscal_year_field(label) -> forms.IntegerField:

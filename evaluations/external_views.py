@@ -24,18 +24,10 @@ from django.views.decorators.http import require_POST, require_safe
 from evaluations import external
 from evaluations.external_forms import CommentForm, CycleCreateForm, MemberAddForm, UnpublishForm
 from evaluations.models import EvaluationRound, ExternalComment, ExternalReviewCycle
-from kyodo_portal.forms import MAX_ID, mark_invalid
+from kyodo_portal.forms import id_from_form, mark_invalid
 
 PAGE_SIZE = 20
 PUBLIC_PAGE_SIZE = 10
-
-
-def _id(value) -> int:
-    """A database id from a form, or ValueError (also for numbers beyond the database's integer range)."""
-    number = int(value or "")
-    if not 1 <= number <= MAX_ID:
-        raise ValueError(value)
-    return number
 
 
 def _add_errors(form: Form, error: ValidationError) -> None:
@@ -164,7 +156,9 @@ def cycle_members(request: HttpRequest, pk: int) -> HttpResponse:
                 )
                 return redirect("evaluations:cycle_members", pk=cycle.pk)
             if action == "remove":
-                external.cycle_member_remove(cycle=cycle, user=request.user, member_id=_id(request.POST.get("member")))
+                external.cycle_member_remove(
+                    cycle=cycle, user=request.user, member_id=id_from_form(request.POST.get("member"))
+                )
                 messages.success(
                     request, _("The member was removed. What they wrote stays in the external evaluation.")
                 )

@@ -7,9 +7,9 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from accounts.notifications import deliver
+from accounts.notifications import MAIL_LANGUAGE, deliver
 from evaluations.selectors import DueItem, evaluations_due
-from evaluations.services import MAIL_LANGUAGE, side_recipients
+from evaluations.services import side_recipients
 
 
 def evaluation_reminders_send(*, today: datetime.date | None = None) -> int:

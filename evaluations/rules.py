@@ -24,9 +24,20 @@ def organisation_parties_q(prefix: str = "") -> Q:
 
 
 def sides_of(user, project) -> frozenset[str]:
-    """The sides of the project the user writes for (none, one; never both)."""
+    """The sides of the project the user writes for (none, one; never both).
+
+    Kept on the project instance for the user: a page asks the rules and then the view asks again. The
+    services lock and re-read the project, so a write always decides on a fresh answer.
+    """
     if project is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return frozenset()
+    known = project.__dict__.setdefault("_sides_of_user", {})
+    if user.pk not in known:
+        known[user.pk] = _sides_of(user, project)
+    return known[user.pk]
+
+
+def _sides_of(user, project) -> frozenset[str]:
     is_member = Membership.objects.filter(
         Q(partner__project_parties__project=project) & organisation_parties_q(),
         user=user,

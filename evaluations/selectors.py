@@ -117,7 +117,8 @@ def round_for_user(*, user, pk: int) -> EvaluationRound | None:
 
 
 def published_round(*, pk: int) -> EvaluationRound | None:
-    return round_for_page(pk=pk) if EvaluationRound.objects.published().filter(pk=pk).exists() else None
+    round = round_for_page(pk=pk)
+    return round if round is not None and round.is_published and round.project.is_published else None
 
 
 def published_rounds_of_project(*, project: Project) -> list[EvaluationRound]:
@@ -125,7 +126,7 @@ def published_rounds_of_project(*, project: Project) -> list[EvaluationRound]:
     return list(
         EvaluationRound.objects.published()
         .filter(project=project)
-        .prefetch_related(SIDES_PREFETCH, "gap_notes")
+        .prefetch_related(SIDES_PREFETCH)
         .order_by("-fiscal_year")
     )
 

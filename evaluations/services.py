@@ -13,13 +13,13 @@ from decimal import Decimal
 import rules
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Q, prefetch_related_objects
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from accounts.notifications import deliver
+from accounts.notifications import MAIL_LANGUAGE, deliver
 from evaluations.models import EvaluationEvent, EvaluationRound, GapNote, Principle, PrincipleRating, SideEvaluation
 from evaluations.rules import organisation_parties_q, sides_of
 from evaluations.workflow import (
@@ -43,8 +43,6 @@ from evaluations.workflow import (
 from kyodo_portal.dates import fiscal_year_of
 from partners.models import Membership, StaffAssignment, staff_serving
 from projects.models import OutcomeIndicator, Project
-
-MAIL_LANGUAGE = "ja"
 
 
 class EvaluationServiceError(Exception):
@@ -454,8 +452,10 @@ def summary_problems(round: EvaluationRound) -> dict[str | None, list[str]]:
             problems["independence_year"] = [_("The year of independence comes before the year evaluated.")]
         if not round.cost_share_change.strip():
             problems["cost_share_change"] = [_("For a project that goes on, say how the cost share changes.")]
+    # The round page has the sides and their ratings already; a service's locked round reads them now.
+    prefetch_related_objects([round], "sides__ratings__principle", "gap_notes")
     notes = {note.principle_id for note in round.gap_notes.all()}
-    for gap in principle_gaps(list(round.sides.prefetch_related("ratings__principle"))):
+    for gap in principle_gaps(list(round.sides.all())):
         if gap.principle.pk not in notes:
             problems[f"gap_{gap.principle.pk}"] = [
                 _("The sides differ by %(difference)s points on “%(principle)s”: say a word on it.")
@@ -512,7 +512,7 @@ def summary_agree(*, round: EvaluationRound, user: User, version: int | None = N
 @transaction.atomic
 def summary_request_changes(*, round: EvaluationRound, user: User, comment: str) -> EvaluationRound:
     round, side = _begin(round, user, REQUEST_CHANGES)
-    _move(round, user, side, REQUEST_CHANGES, [], comment=_required(comment))
+    _move(round, user, side, REQUEST_CHANGES, [], comment=comment)
     return round
 
 
@@ -531,20 +531,18 @@ def round_reopen(*, round: EvaluationRound, user: User, comment: str) -> Evaluat
     """The city withdraws a published round from publication to correct it; both sides agree again."""
     round, side = _begin(round, user, REOPEN)
     round.published_at = None
-    _move(round, user, side, REOPEN, ["published_at"], comment=_required(comment))
+    _move(round, user, side, REOPEN, ["published_at"], comment=comment)
     return round
-
-
-def _required(comment: str) -> str:
-    comment = (comment or "").strip()
-    if not comment:
-        raise EvaluationServiceError(_("Say why, for the other side."))
-    return comment
 
 
 def _move(
     round: EvaluationRound, user: User, side: str, transition: Transition, update_fields: list[str], comment: str = ""
 ) -> None:
+    """Save the move's status and fields, its audit row, and tell both sides after the commit. The table says
+    which moves need a reason for the other side."""
+    comment = (comment or "").strip()
+    if transition.comment_required and not comment:
+        raise EvaluationServiceError(_("Say why, for the other side."))
     from_status = round.status
     round.status = transition.target
     round.save(update_fields=["status", "updated_at", *update_fields])

@@ -27,8 +27,25 @@ def mark_invalid(form: forms.BaseForm, name: str) -> None:
     form.fields[name].widget.attrs.update({"aria-invalid": "true", "aria-describedby": described_by})
 
 
+class StyledForm(forms.Form):
+    """A form with the portal's styling. A form that adds fields in its own __init__ styles itself
+    once they are there (styling a bound form validates it)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        style_form(self)
+
+
 # The databases' integer primary keys are signed 64-bit.
 MAX_ID = 2**63 - 1
+
+
+def id_from_form(value) -> int:
+    """A database id from a form, or ValueError (also for numbers beyond the database's integer range)."""
+    number = int(value or "")
+    if not 1 <= number <= MAX_ID:
+        raise ValueError(value)
+    return number
 
 
 class IdMultipleChoiceField(forms.ModelMultipleChoiceField):

@@ -17,11 +17,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from kyodo_portal.forms import style_form
+from kyodo_portal.forms import StyledForm, style_form
 from kyodo_portal.pdf import PdfUnavailable, content_disposition
 from proposals import agreement as services
 from proposals.models import Proposal, ProposalAgreement
-from proposals.review_forms import StyledForm, date_input
+from proposals.review_forms import date_input
 from proposals.services import ProposalServiceError
 
 logger = logging.getLogger(__name__)

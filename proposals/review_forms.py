@@ -3,7 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from kyodo_portal.forms import style_form
+from kyodo_portal.forms import StyledForm, style_form
 from kyodo_portal.text import normalize
 from proposals.models import MAX_AMOUNT, SCORE_MAX, SCORE_MIN, CallCriterion, Decision
 from proposals.workflow import Outcome, Status
@@ -12,15 +12,6 @@ from proposals.workflow import Outcome, Status
 def date_input() -> forms.DateInput:
     """The browser's date picker, with the value in the ISO form it reads."""
     return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
-
-class StyledForm(forms.Form):
-    """A form with the portal's styling. A form that adds fields in its own __init__ styles itself
-    once they are there (styling a bound form validates it)."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        style_form(self)
 
 
 class QueueFilterForm(StyledForm):

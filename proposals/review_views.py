@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
-from kyodo_portal.forms import MAX_ID
+from kyodo_portal.forms import id_from_form
 from partners.csv_io import safe_cell
 from proposals import review
 from proposals.models import Call, Proposal, Review
@@ -64,14 +64,6 @@ def _call_for_staff(request: HttpRequest, pk: int) -> Call:
     if not rules.test_rule("proposals.view_call_proposals", request.user, call):
         raise PermissionDenied
     return call
-
-
-def _id(value) -> int:
-    """A database id from a form, or ValueError (also for numbers beyond the database's integer range)."""
-    number = int(value or "")
-    if not 1 <= number <= MAX_ID:
-        raise ValueError(value)
-    return number
 
 
 def _error_text(error: ValidationError) -> str:
@@ -198,7 +190,9 @@ def call_reviewers(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, _("%(name)s was added as a reviewer.") % {"name": assignment.user})
                 return redirect("proposals:manage_call_reviewers", pk=call.pk)
             if action == "remove":
-                review.call_reviewer_remove(call=call, user=request.user, reviewer_id=_id(request.POST.get("reviewer")))
+                review.call_reviewer_remove(
+                    call=call, user=request.user, reviewer_id=id_from_form(request.POST.get("reviewer"))
+                )
                 messages.success(request, _("The reviewer was removed from the call."))
                 return redirect("proposals:manage_call_reviewers", pk=call.pk)
             if action == "due" and due_form.is_valid():

@@ -17,7 +17,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from accounts.notifications import deliver
+from accounts.notifications import MAIL_LANGUAGE, deliver
 from partners.models import Membership, Partner, staff_serving
 from proposals.files import check_upload
 from proposals.models import (
@@ -45,7 +45,6 @@ from proposals.workflow import (
     transition_allowed,
 )
 
-MAIL_LANGUAGE = "ja"
 logger = logging.getLogger(__name__)
 
 
