@@ -41,11 +41,12 @@ from evaluations.workflow import (
     transition_allowed,
 )
 from kyodo_portal.dates import fiscal_year_of
+from kyodo_portal.workflow import ServiceError
 from partners.models import Membership, StaffAssignment, staff_serving
 from projects.models import OutcomeIndicator, Project
 
 
-class EvaluationServiceError(Exception):
+class EvaluationServiceError(ServiceError):
     """A write that cannot be done, with a message for the user."""
 
 

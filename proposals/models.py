@@ -30,7 +30,6 @@ from proposals.workflow import (
     Outcome,
     Status,
     next_step,
-    transition_allowed,
 )
 
 
@@ -427,9 +426,7 @@ class Proposal(models.Model):
     @property
     def can_be_withdrawn(self) -> bool:
         """Until the applicant is told the decision: the call's results are not yet published."""
-        return transition_allowed(status=self.status, transition=WITHDRAW) and not (
-            self.status in DECIDED and self.call.results_published
-        )
+        return WITHDRAW.allowed_from(self.status) and not (self.status in DECIDED and self.call.results_published)
 
     @property
     def is_decided(self) -> bool:

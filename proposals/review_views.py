@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from kyodo_portal.forms import id_from_form
+from kyodo_portal.workflow import transitions_from
 from partners.csv_io import safe_cell
 from proposals import review
 from proposals.models import Call, Proposal, Review
@@ -54,7 +55,7 @@ from proposals.selectors import (
     status_counts,
 )
 from proposals.services import ProposalServiceError, budget_totals
-from proposals.workflow import Actor, Status, transitions_from
+from proposals.workflow import TRANSITIONS, Actor, Status
 
 PAGE_SIZE = 20
 
@@ -254,9 +255,9 @@ def _staff_page(request: HttpRequest, proposal: Proposal, forms: dict | None = N
     is_approver = rules.test_rule("proposals.approve_decisions", user, call)
     moves = set()
     if is_officer:
-        moves |= {t.name for t in transitions_from(status=proposal.status, actor=Actor.OFFICER)}
+        moves |= {t.name for t in transitions_from(TRANSITIONS, status=proposal.status, actors=[Actor.OFFICER])}
     if is_approver:
-        moves |= {t.name for t in transitions_from(status=proposal.status, actor=Actor.APPROVER)}
+        moves |= {t.name for t in transitions_from(TRANSITIONS, status=proposal.status, actors=[Actor.APPROVER])}
     side = staff_side_of(proposal=proposal)
     decision = side["decision"]
     checklist = review.screening_checklist(proposal=proposal) if "pass_screening" in moves else []

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.notifications import MAIL_LANGUAGE, deliver
+from kyodo_portal.workflow import ServiceError
 from partners.models import Membership, Partner, staff_serving
 from proposals.files import check_upload
 from proposals.models import (
@@ -42,13 +43,12 @@ from proposals.workflow import (
     Status,
     Transition,
     target_of,
-    transition_allowed,
 )
 
 logger = logging.getLogger(__name__)
 
 
-class ProposalServiceError(Exception):
+class ProposalServiceError(ServiceError):
     """A write that cannot be done, with a message for the user."""
 
 
@@ -517,7 +517,7 @@ def begin_move(*, proposal: Proposal, user: User, transition: Transition) -> Pro
     if transition.actor != Actor.APPLICANT and rules.test_rule("proposals.act_as_applicant", user, locked):
         # Staff who belong to the applying organisation neither screen nor decide its proposal.
         raise PermissionDenied
-    if not transition_allowed(status=locked.status, transition=transition):
+    if not transition.allowed_from(locked.status):
         raise TransitionNotAllowed(locked, transition)
     return locked
 

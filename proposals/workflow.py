@@ -9,11 +9,10 @@ audit, notify); nothing else changes a proposal's status.
     withdrawn: by the applicant from any status until the call's results are published.
 """
 
-from dataclasses import dataclass
-
 from django.db import models
-from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+
+from kyodo_portal.workflow import Transition, transition_table
 
 
 class Status(models.TextChoices):
@@ -55,17 +54,6 @@ class Actor(models.TextChoices):
     APPLICANT = "applicant", _("Applicant")
     OFFICER = "officer", _("Officer")
     APPROVER = "approver", _("Approver")
-
-
-@dataclass(frozen=True)
-class Transition:
-    name: str
-    sources: frozenset[str]
-    # None: the status the approved decision names (adopted, conditionally adopted, not adopted).
-    target: str | None
-    actor: str
-    label: Promise
-    comment_required: bool = False
 
 
 BEFORE_DECISION = frozenset(
@@ -119,21 +107,19 @@ CONFIRM_CONDITIONS = Transition(
     True,
 )
 
-TRANSITIONS: dict[str, Transition] = {
-    transition.name: transition
-    for transition in (
-        SUBMIT,
-        RESUBMIT,
-        WITHDRAW,
-        START_SCREENING,
-        RETURN,
-        PASS_SCREENING,
-        PROPOSE_DECISION,
-        APPROVE,
-        SEND_BACK,
-        CONFIRM_CONDITIONS,
-    )
-}
+# APPROVE has no target of its own: it leads to the status its decision names (see target_of).
+TRANSITIONS: dict[str, Transition] = transition_table(
+    SUBMIT,
+    RESUBMIT,
+    WITHDRAW,
+    START_SCREENING,
+    RETURN,
+    PASS_SCREENING,
+    PROPOSE_DECISION,
+    APPROVE,
+    SEND_BACK,
+    CONFIRM_CONDITIONS,
+)
 
 # The applicant edits the content only in these statuses; otherwise it is fixed.
 EDITABLE = frozenset({Status.DRAFT, Status.RETURNED})
@@ -188,15 +174,6 @@ APPLICANT_EVENTS = frozenset(
 # Moves on a decided proposal: the applicant sees them only once the call's results are published.
 DECISION_EVENTS = frozenset({"confirm_conditions", "agreement_signed"})
 APPLICANT_COMMENTS = frozenset({"withdraw", "return", "confirm_conditions", "submit", "resubmit"})
-
-
-def transition_allowed(*, status: str, transition: Transition) -> bool:
-    return status in transition.sources
-
-
-def transitions_from(*, status: str, actor: str) -> list[Transition]:
-    """The moves someone in this role could make from a status (permission is checked by the rules)."""
-    return [t for t in TRANSITIONS.values() if t.actor == actor and status in t.sources]
 
 
 def target_of(transition: Transition, outcome: str | None = None) -> str:
