@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "projects",
     "proposals",
     "evaluations",
+    "window",
 ]
 
 MIDDLEWARE = [
@@ -238,6 +239,9 @@ PROJECT_ATTACHMENT_MAX_BYTES = 20 * 1024 * 1024
 # Proposals' attachments are private: they live outside MEDIA_ROOT and are sent only by a view that
 # checks who is asking.
 PRIVATE_MEDIA_ROOT = Path(os.environ.get("PRIVATE_MEDIA_ROOT", BASE_DIR / "private_media"))
+# Files sent with a proposal to the city-wide window (checked like a call proposal's).
+WINDOW_ATTACHMENT = {"max_files": 10, "max_total_bytes": 30 * 1024 * 1024}
+
 PROPOSAL_ATTACHMENT = {
     "max_upload_bytes": 10 * 1024 * 1024,
     "max_total_bytes": 40 * 1024 * 1024,

@@ -17,6 +17,7 @@ urlpatterns = [
     path("partners/", include("partners.urls")),
     path("projects/", include("projects.urls")),
     path("evaluations/", include("evaluations.urls")),
+    path("window/", include("window.urls")),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("", include("proposals.urls")),

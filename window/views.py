@@ -1,0 +1,642 @@
+"""Pages of the city-wide window: public, the proposer's, the window staff's and the departments'.
+
+Thin: check, call a service, render. Every action has a page of its own (GET shows its form, POST does it),
+and the proposal's page carries the same forms, so everything works without JavaScript.
+"""
+
+import uuid
+from collections.abc import Callable
+
+import rules
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
+
+from kyodo_portal.forms import MAX_ID
+from kyodo_portal.search import apply_search
+from partners.models import departments_served_by
+from projects.models import Project
+from proposals.forms import mark_problems
+from proposals.models import Call
+from window import services
+from window.forms import (
+    AcknowledgeForm,
+    AnswerForm,
+    AttachmentForm,
+    FollowUpForm,
+    PassOnForm,
+    PublicFilterForm,
+    QueueFilterForm,
+    ReferralFilterForm,
+    ReplyForm,
+    RouteForm,
+    StartForm,
+    WindowProposalForm,
+    WithdrawForm,
+    WithholdForm,
+)
+from window.models import Referral, WindowProposal
+from window.selectors import (
+    ProposalView,
+    open_window,
+    organisations_of_member,
+    overdue_items,
+    proposal_for_user,
+    proposals_of_user,
+    public_proposals,
+    referrals_for_user,
+    routable_departments,
+    the_window,
+    window_queue,
+)
+from window.stats import window_statistics
+from window.trail import trail_for
+from window.workflow import ACCEPT, ASK_INFO, DECLINE, ROUTE, WITHDRAW, ReferralStatus, Status
+
+PAGE_SIZE = 20
+ANSWERS = {"accept": ACCEPT, "decline": DECLINE, "ask_info": ASK_INFO}
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Public
+
+
+@require_safe
+def home(request: HttpRequest) -> HttpResponse:
+    """Anyone: what the window is, how to propose, and the proposals published with their organisation's consent."""
+    proposals = public_proposals()
+    years = sorted(
+        {year for year in WindowProposal.objects.public().values_list("fiscal_year", flat=True) if year}, reverse=True
+    )
+    form = PublicFilterForm(request.GET or None, years=years)
+    if form.is_valid():
+        data = form.cleaned_data
+        proposals = apply_search(proposals, data["q"])
+        if data["status"]:
+            proposals = proposals.filter(status=data["status"])
+        if data["fiscal_year"]:
+            proposals = proposals.filter(fiscal_year=data["fiscal_year"])
+        if data["ward"]:
+            proposals = proposals.filter(Q(wards=data["ward"]) | Q(citywide=True)).distinct()
+        if data["field"]:
+            proposals = proposals.filter(fields=data["field"]).distinct()
+    elif form.is_bound:
+        proposals = proposals.none()
+    page = Paginator(proposals, PAGE_SIZE).get_page(request.GET.get("page"))
+    user = request.user
+    return render(
+        request,
+        "window/home.html",
+        {
+            "window": the_window(),
+            "form": form,
+            "page": page,
+            "proposals": page.object_list,
+            "runs_window": rules.test_rule("window.run_window", user),
+            "sees_referrals": rules.test_rule("window.see_referrals", user),
+        },
+    )
+
+
+@require_safe
+def statistics_page(request: HttpRequest) -> HttpResponse:
+    """Anyone: proposals per year, answered within the deadline, median days to an answer, by department."""
+    years = list(
+        WindowProposal.objects.filter(fiscal_year__isnull=False)
+        .order_by("-fiscal_year")
+        .values_list("fiscal_year", flat=True)
+        .distinct()
+    )
+    try:
+        fiscal_year = int(request.GET.get("year", ""))
+    except ValueError:
+        fiscal_year = None
+    if fiscal_year is not None and fiscal_year not in years:
+        if request.GET.get("year"):
+            messages.warning(request, _("There are no proposals received in that fiscal year; all years are shown."))
+        fiscal_year = None
+    stats = window_statistics(fiscal_year=fiscal_year)
+    return render(request, "window/statistics.html", {"stats": stats, "years": years, "window": the_window()})
+
+
+# ----------------------------------------------------------------------------------------------------------
+# The proposer
+
+
+@login_required
+def start(request: HttpRequest) -> HttpResponse:
+    """A member of an organisation starts a draft; a double click opens the same draft."""
+    window = open_window()
+    organisations = organisations_of_member(user=request.user)
+    form = StartForm(request.POST or None, organisations=organisations)
+    if window is None:
+        messages.error(request, _("The window is not accepting proposals at the moment."))
+        return redirect("window:home")
+    if request.method == "POST" and form.is_valid():
+        try:
+            token = uuid.UUID(request.POST.get("creation_token", ""))
+        except ValueError:
+            token = None
+        try:
+            proposal = services.proposal_create(
+                window=window, partner=form.cleaned_data["partner"], user=request.user, creation_token=token
+            )
+        except services.AlreadyCreated as already:
+            return redirect("window:edit", public_id=already.obj.public_id)
+        except services.WindowServiceError as error:
+            messages.error(request, str(error))
+            return redirect("window:home")
+        if proposal.kind != form.cleaned_data["kind"]:
+            WindowProposal.objects.filter(pk=proposal.pk).update(kind=form.cleaned_data["kind"])
+        messages.success(
+            request, _("A draft was started. Save it as often as you like; nothing is sent until you submit.")
+        )
+        return redirect("window:edit", public_id=proposal.public_id)
+    return render(
+        request,
+        "window/start.html",
+        {"form": form, "window": window, "creation_token": request.POST.get("creation_token") or uuid.uuid4()},
+    )
+
+
+@login_required
+@require_safe
+def mine(request: HttpRequest) -> HttpResponse:
+    page = Paginator(proposals_of_user(user=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "window/mine.html", {"page": page, "proposals": page.object_list})
+
+
+def _proposer_view(request: HttpRequest, public_id) -> ProposalView:
+    view = proposal_for_user(user=request.user, public_id=public_id)
+    if not view.is_proposer:
+        raise PermissionDenied if not view.is_public_view or request.user.is_authenticated else Http404
+    return view
+
+
+@login_required
+def edit(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    """Members of the organisation, while it is a draft. Saving never needs it complete."""
+    proposal = _proposer_view(request, public_id).proposal
+    if not proposal.is_editable:
+        messages.info(request, _("A submitted proposal can no longer be changed."))
+        return redirect(proposal)
+    data = request.POST if request.method == "POST" else None
+    try:
+        edit_version = int(data.get("edit_version")) if data is not None else proposal.edit_version
+    except (TypeError, ValueError):
+        edit_version = -1
+    form = WindowProposalForm(data, instance=proposal)
+    attachment_form = AttachmentForm(data, request.FILES if data is not None else None)
+    conflict = None
+    if data is not None:
+        if not (form.is_valid() & attachment_form.is_valid()):
+            messages.error(request, _("The draft was not saved. Correct the fields marked below; your text is kept."))
+        else:
+            try:
+                services.proposal_save_draft(proposal=proposal, user=request.user, form=form, edit_version=edit_version)
+            except services.EditConflict as error:
+                conflict = str(error)
+                messages.error(request, conflict)
+            else:
+                _attachments_from_request(request, proposal, attachment_form)
+                if request.POST.get("action") == "check":
+                    return redirect("window:confirm", public_id=proposal.public_id)
+                messages.success(
+                    request, _("The draft was saved at %(time)s.") % {"time": timezone.localtime().strftime("%H:%M")}
+                )
+                return redirect("window:edit", public_id=proposal.public_id)
+    saved = None
+    if conflict:
+        saved = WindowProposal.objects.get(pk=proposal.pk)
+    problems = services.proposal_problems(proposal=proposal) if request.GET.get("check") and data is None else {}
+    mark_problems(form, problems)
+    problem_list = [
+        (
+            form[key].id_for_label if key in form.fields else "",
+            form.fields[key].label if key in form.fields else "",
+            text,
+        )
+        for key, texts in problems.items()
+        for text in texts
+    ]
+    return render(
+        request,
+        "window/edit.html",
+        {
+            "proposal": proposal,
+            "form": form,
+            "attachment_form": attachment_form,
+            "edit_version": saved.edit_version if saved else proposal.edit_version if data is None else edit_version,
+            "saved": saved,
+            "problems": problems,
+            "problem_list": problem_list,
+            "required_names": WindowProposal.REQUIRED_FOR_SUBMISSION,
+        },
+    )
+
+
+def _attachments_from_request(request: HttpRequest, proposal: WindowProposal, form: AttachmentForm) -> None:
+    for attachment_id in request.POST.getlist("delete_attachment"):
+        try:
+            attachment = proposal.attachments.filter(public_id=uuid.UUID(attachment_id)).first()
+        except ValueError:
+            attachment = None
+        if attachment is not None:
+            services.attachment_delete(attachment=attachment, user=request.user)
+            messages.success(request, _("%(name)s was removed.") % {"name": attachment.original_name})
+    upload = form.cleaned_data.get("file")
+    if upload:
+        try:
+            attachment = services.attachment_add(proposal=proposal, user=request.user, upload=upload)
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(
+                    request, _("%(name)s was not attached: %(reason)s") % {"name": upload.name, "reason": message}
+                )
+        else:
+            messages.success(request, _("%(name)s was attached.") % {"name": attachment.original_name})
+
+
+@login_required
+def confirm(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    """Members of the organisation: read the proposal as it will be sent, then submit it (once)."""
+    proposal = _proposer_view(request, public_id).proposal
+    if request.method == "POST":
+        try:
+            edit_version = int(request.POST.get("edit_version", ""))
+        except ValueError:
+            edit_version = -1
+        try:
+            services.proposal_submit(proposal=proposal, user=request.user, edit_version=edit_version)
+        except services.Incomplete:
+            messages.error(request, _("The proposal cannot be submitted yet; see the messages below."))
+            return redirect(reverse("window:edit", kwargs={"public_id": public_id}) + "?check=1")
+        except services.EditConflict:
+            messages.warning(request, _("The draft changed after you opened this page. Read it again and submit."))
+            return redirect("window:confirm", public_id=public_id)
+        except services.TransitionNotAllowed:
+            proposal.refresh_from_db()
+            if proposal.receipt_number:
+                messages.info(
+                    request,
+                    _("This proposal had already been submitted (receipt number %(number)s).")
+                    % {"number": proposal.receipt_number},
+                )
+            return redirect(proposal)
+        messages.success(request, _("Your proposal was sent to the window. A receipt was sent by e-mail."))
+        return redirect(proposal)
+    if not proposal.is_editable:
+        return redirect(proposal)
+    problems = services.proposal_problems(proposal=proposal)
+    if problems:
+        messages.warning(request, _("Some things are still missing; they are marked below."))
+        return redirect(reverse("window:edit", kwargs={"public_id": public_id}) + "?check=1")
+    return render(request, "window/confirm.html", {"proposal": proposal})
+
+
+@login_required
+def delete(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    proposal = _proposer_view(request, public_id).proposal
+    if not proposal.is_editable:
+        return redirect(proposal)
+    if request.method == "POST":
+        services.proposal_delete_draft(proposal=proposal, user=request.user)
+        messages.success(request, _("The draft was deleted."))
+        return redirect("window:mine")
+    return render(request, "window/delete.html", {"proposal": proposal})
+
+
+@require_safe
+def attachment(request: HttpRequest, public_id: uuid.UUID, attachment_id: uuid.UUID) -> HttpResponse:
+    """The proposal's parties only (attachments are never public); sent as a download."""
+    view = proposal_for_user(user=request.user, public_id=public_id)
+    if view.is_public_view:
+        raise Http404
+    item = get_object_or_404(view.proposal.attachments.all(), public_id=attachment_id)
+    try:
+        handle = item.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(handle, as_attachment=True, filename=item.original_name, content_type=item.content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# ----------------------------------------------------------------------------------------------------------
+# The proposal's page: the trail, and each party's forms
+
+
+@require_safe
+def detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    """Its parties read all of it; anyone else reads a published one (with the organisation's consent)."""
+    view = proposal_for_user(user=request.user, public_id=public_id)
+    return render(request, "window/detail.html", _detail_context(request, view))
+
+
+def _detail_context(request: HttpRequest, view: ProposalView, **forms) -> dict:
+    proposal, user = view.proposal, request.user
+    can_window = not view.is_public_view and rules.test_rule("window.act_as_window", user, proposal)
+    referrals = list(proposal.referrals.all())
+    served = set()
+    if view.is_staff_side and user.is_authenticated:
+        served = set(
+            departments_served_by(user).filter(pk__in={r.department_id for r in referrals}).values_list("pk", flat=True)
+        )
+    answerable = [r for r in referrals if r.department_id in served and r.is_active and not view.is_proposer]
+    followable = [r for r in referrals if r.department_id in served and r.status == ReferralStatus.ACCEPTED]
+    questions = [r for r in referrals if r.status == ReferralStatus.INFO_REQUESTED] if view.is_proposer else []
+    departments = routable_departments(window=proposal.window) if can_window else None
+    context = {
+        "view": view,
+        "proposal": proposal,
+        "referrals": referrals if not view.is_public_view else [r for r in referrals if r.status != "withdrawn"],
+        "trail": trail_for(view),
+        "today": timezone.localdate(),
+        "can_window": can_window,
+        "can_acknowledge": can_window and proposal.status == Status.SUBMITTED,
+        "can_route": can_window and ROUTE.allowed_from(proposal.status),
+        "can_withdraw": view.is_proposer and WITHDRAW.allowed_from(proposal.status),
+        "answerable": answerable,
+        "followable": followable,
+        "questions": questions,
+        "acknowledge_form": forms.get("acknowledge_form") or AcknowledgeForm(),
+        "route_form": forms.get("route_form")
+        or (RouteForm(departments=departments) if departments is not None else None),
+        "withhold_form": forms.get("withhold_form") or WithholdForm(initial={"withheld": not proposal.withheld}),
+        "withdraw_form": forms.get("withdraw_form") or WithdrawForm(),
+    }
+    return context
+
+
+def _staff_action(
+    request: HttpRequest,
+    public_id: uuid.UUID,
+    *,
+    permission: str,
+    form_class,
+    form_name: str,
+    run: Callable,
+    done: str,
+    form_kwargs: Callable[[WindowProposal], dict] | None = None,
+) -> HttpResponse:
+    """A move on the proposal: its form on a page of its own (GET), or done (POST); errors keep what was typed."""
+    view = proposal_for_user(user=request.user, public_id=public_id)
+    if not rules.test_rule(permission, request.user, view.proposal):
+        raise PermissionDenied
+    kwargs = form_kwargs(view.proposal) if form_kwargs else {}
+    form = form_class(request.POST or None, **kwargs)
+    if request.method == "POST" and form.is_valid():
+        try:
+            run(view.proposal, form.cleaned_data)
+        except services.TransitionNotAllowed as refused:
+            messages.error(request, str(refused))
+            return redirect(view.proposal)
+        except (services.WindowServiceError, ValidationError) as error:
+            for message in _messages_of(error):
+                form.add_error(None, message)
+        else:
+            messages.success(request, done)
+            return redirect(view.proposal)
+    elif request.method == "POST":
+        messages.error(request, _("Nothing was done. Correct the fields marked below; your text is kept."))
+    return render(
+        request,
+        "window/action.html",
+        {**_detail_context(request, view, **{form_name: form}), "form": form, "action_form": form_name},
+    )
+
+
+def _messages_of(error: Exception) -> list[str]:
+    if isinstance(error, ValidationError):
+        return list(error.messages)
+    return [str(error)]
+
+
+@login_required
+def acknowledge(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    return _staff_action(
+        request,
+        public_id,
+        permission="window.act_as_window",
+        form_class=AcknowledgeForm,
+        form_name="acknowledge_form",
+        run=lambda proposal, data: services.proposal_acknowledge(
+            proposal=proposal, user=request.user, comment=data["comment"]
+        ),
+        done=_("The receipt was acknowledged; the proposer was told."),
+    )
+
+
+@login_required
+def route(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    return _staff_action(
+        request,
+        public_id,
+        permission="window.act_as_window",
+        form_class=RouteForm,
+        form_name="route_form",
+        form_kwargs=lambda proposal: {"departments": routable_departments(window=proposal.window)},
+        run=lambda proposal, data: services.proposal_route(
+            proposal=proposal, user=request.user, departments=data["departments"], note=data["comment"]
+        ),
+        done=_("Routed. Each department was told and owns the proposal until it answers."),
+    )
+
+
+@login_required
+def withhold(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    return _staff_action(
+        request,
+        public_id,
+        permission="window.act_as_window",
+        form_class=WithholdForm,
+        form_name="withhold_form",
+        run=lambda proposal, data: services.proposal_set_withheld(
+            proposal=proposal, user=request.user, withheld=data["withheld"], reason=data["comment"]
+        ),
+        done=_("The public page was updated."),
+    )
+
+
+@login_required
+def withdraw(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    return _staff_action(
+        request,
+        public_id,
+        permission="window.act_as_proposer",
+        form_class=WithdrawForm,
+        form_name="withdraw_form",
+        run=lambda proposal, data: services.proposal_withdraw(
+            proposal=proposal, user=request.user, reason=data["comment"]
+        ),
+        done=_("The proposal was withdrawn. The window and the departments were told."),
+    )
+
+
+# ----------------------------------------------------------------------------------------------------------
+# A referral: the department's answer, passing it on, the follow-up; the proposer's reply
+
+
+def _referral(request: HttpRequest, pk: int) -> tuple[ProposalView, Referral]:
+    if not 1 <= pk <= MAX_ID:
+        raise Http404
+    referral = get_object_or_404(Referral.objects.select_related("proposal", "department"), pk=pk)
+    view = proposal_for_user(user=request.user, public_id=referral.proposal.public_id)
+    referral = next(r for r in view.proposal.referrals.all() if r.pk == pk)
+    return view, referral
+
+
+def _referral_action(
+    request: HttpRequest, pk: int, *, permission: str, form_class, run: Callable, done: str, form_kwargs=None
+) -> HttpResponse:
+    view, referral = _referral(request, pk)
+    target = view.proposal if permission == "window.act_as_proposer" else referral
+    if not rules.test_rule(permission, request.user, target):
+        raise PermissionDenied
+    form = form_class(request.POST or None, **(form_kwargs(referral) if form_kwargs else {}))
+    if request.method == "POST" and form.is_valid():
+        try:
+            run(referral, form.cleaned_data)
+        except services.TransitionNotAllowed as refused:
+            messages.error(request, str(refused))
+            return redirect(view.proposal)
+        except (services.WindowServiceError, ValidationError) as error:
+            for message in _messages_of(error):
+                form.add_error(None, message)
+        else:
+            messages.success(request, done)
+            return redirect(view.proposal)
+    elif request.method == "POST":
+        messages.error(request, _("Nothing was done. Correct the fields marked below; your text is kept."))
+    return render(
+        request,
+        "window/referral_action.html",
+        {**_detail_context(request, view), "form": form, "referral": referral, "form_class": form_class.__name__},
+    )
+
+
+@login_required
+def answer(request: HttpRequest, pk: int) -> HttpResponse:
+    return _referral_action(
+        request,
+        pk,
+        permission="window.answer_referral",
+        form_class=AnswerForm,
+        run=lambda referral, data: services.referral_answer(
+            referral=referral, user=request.user, transition=ANSWERS[data["answer"]], text=data["comment"]
+        ),
+        done=_("Your answer was recorded; the proposer and the window were told."),
+    )
+
+
+def _other_departments(referral: Referral):
+    return routable_departments(window=referral.proposal.window).exclude(pk=referral.department_id)
+
+
+@login_required
+def pass_on(request: HttpRequest, pk: int) -> HttpResponse:
+    return _referral_action(
+        request,
+        pk,
+        permission="window.answer_referral",
+        form_class=PassOnForm,
+        form_kwargs=lambda referral: {"departments": _other_departments(referral)},
+        run=lambda referral, data: services.referral_pass_on(
+            referral=referral, user=request.user, department=data["department"], note=data["comment"]
+        ),
+        done=_("Passed on. The other department owns it now, with a fresh deadline."),
+    )
+
+
+@login_required
+def reply(request: HttpRequest, pk: int) -> HttpResponse:
+    return _referral_action(
+        request,
+        pk,
+        permission="window.act_as_proposer",
+        form_class=ReplyForm,
+        run=lambda referral, data: services.referral_reply(referral=referral, user=request.user, text=data["comment"]),
+        done=_("Your answer was sent to the department."),
+    )
+
+
+@login_required
+def follow_up(request: HttpRequest, pk: int) -> HttpResponse:
+    def choices(referral: Referral) -> dict:
+        departments = departments_served_by(request.user)
+        return {
+            "projects": Project.objects.filter(responsible_department__in=departments).order_by("-start_date", "pk"),
+            "calls": Call.objects.filter(department__in=departments).order_by("-closes_at", "pk"),
+        }
+
+    return _referral_action(
+        request,
+        pk,
+        permission="window.answer_referral",
+        form_class=FollowUpForm,
+        form_kwargs=choices,
+        run=lambda referral, data: services.referral_record_follow_up(
+            referral=referral, user=request.user, project=data["project"], call=data["call"], text=data["comment"]
+        ),
+        done=_("The follow-up was recorded."),
+    )
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Staff lists
+
+
+@login_required
+@require_safe
+def queue(request: HttpRequest) -> HttpResponse:
+    """The window's staff (and administrators): every received proposal, the ones waiting for the window first."""
+    if not rules.test_rule("window.run_window", request.user):
+        raise PermissionDenied
+    form = QueueFilterForm(request.GET or None)
+    data = form.cleaned_data if form.is_valid() else {}
+    proposals = window_queue(
+        user=request.user, query=data.get("q", ""), status=data.get("status", ""), overdue=data.get("overdue", False)
+    )
+    page = Paginator(proposals.distinct(), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "window/queue.html",
+        {"form": form, "page": page, "proposals": page.object_list, "today": timezone.localdate()},
+    )
+
+
+@login_required
+@require_safe
+def referrals(request: HttpRequest) -> HttpResponse:
+    """City staff: the proposals routed to their departments, theirs to answer first, by deadline."""
+    if not rules.test_rule("window.see_referrals", request.user):
+        raise PermissionDenied
+    form = ReferralFilterForm(request.GET or None)
+    data = form.cleaned_data if form.is_valid() else {}
+    items = referrals_for_user(user=request.user, state=data.get("state") or "active", overdue=data.get("overdue"))
+    page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "window/referrals.html",
+        {"form": form, "page": page, "referrals": page.object_list, "today": timezone.localdate()},
+    )
+
+
+@login_required
+@require_safe
+def overdue(request: HttpRequest) -> HttpResponse:
+    """The escalation list: the window's staff see their window's; a department's staff their own referrals."""
+    if not (
+        rules.test_rule("window.run_window", request.user) or rules.test_rule("window.see_referrals", request.user)
+    ):
+        raise PermissionDenied
+    return render(request, "window/overdue.html", {"items": overdue_items(user=request.user)})
