@@ -6,6 +6,7 @@ from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import User
@@ -43,6 +44,12 @@ DEMO_ACCOUNTS = (
     DemoAccount(f"kankyo-officer{DEMO_EMAIL_DOMAIN}", "kyodo-kankyo-2026", "デモ 環境局職員", departments=("環境局",)),
     DemoAccount(
         f"kenko-officer{DEMO_EMAIL_DOMAIN}", "kyodo-kenko-2026", "デモ 健康福祉局職員", departments=("健康福祉局",)
+    ),
+    DemoAccount(
+        f"window-officer{DEMO_EMAIL_DOMAIN}",
+        "kyodo-window-2026",
+        "デモ 自治推進部職員（協働窓口）",
+        departments=("自治推進部",),
     ),
     DemoAccount(
         f"nakahara-approver{DEMO_EMAIL_DOMAIN}",
@@ -95,13 +102,20 @@ def demo_accounts_ensure() -> list[str]:
             is_superuser=account.is_superuser,
         )
         user.groups.add(*Group.objects.filter(name__in=account.groups))
-        for department in Department.objects.filter(name__in=account.departments, parent__isnull=True):
+        for department in _departments_named(account.departments):
             StaffAssignment.objects.create(user=user, department=department)
-        for department in Department.objects.filter(name__in=account.approves, parent__isnull=True):
+        for department in _departments_named(account.approves):
             StaffAssignment.objects.create(user=user, department=department, role=StaffAssignment.Role.APPROVER)
         _demo_extras_ensure(user, account)
         created.append(account.email)
     return created
+
+
+def _departments_named(names: tuple[str, ...]):
+    """Bureaus, ward offices and divisions (部) by name: their names are unique, unlike sections' (課)."""
+    return Department.objects.filter(name__in=names).filter(
+        Q(parent__isnull=True) | Q(kind=Department.Kind.DIVISION)
+    )
 
 
 def _demo_extras_ensure(user: User, account: DemoAccount) -> None:

@@ -4,6 +4,7 @@ read-only view of the rounds (they change only through their pages' services, wh
 from django.contrib import admin
 
 from evaluations.models import EvaluationEvent, EvaluationRound, ExternalComment, ExternalReviewCycle, Principle
+from kyodo_portal.admin_base import ReadOnlyAdmin, ReadOnlyInline
 
 
 @admin.register(Principle)
@@ -17,30 +18,6 @@ class PrincipleAdmin(admin.ModelAdmin):
         if obj is not None and obj.ratings.exists():
             return ("municipality", "code")
         return ()
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def get_readonly_fields(self, request, obj=None):
-        return self.fields
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Read in the admin; written only through the pages' services, which keep the audit."""
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 class EventInline(ReadOnlyInline):

@@ -19,7 +19,7 @@ from kyodo_portal.models import LoadedFixtureRow
 FIXTURE_DIR = Path(settings.BASE_DIR) / "fixtures"
 
 # Reference data every deployment needs; the city's structure; then demo content for development.
-REFERENCE_FIXTURES = ("reference", "city", "projects_reference", "evaluations_reference")
+REFERENCE_FIXTURES = ("reference", "city", "projects_reference", "evaluations_reference", "window_reference")
 DEMO_FIXTURES = ("demo_partners", "demo_projects")
 
 

@@ -46,7 +46,7 @@ class WindowProposalForm(forms.ModelForm):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    fields = IdMultipleChoiceField(
+    activity_fields = IdMultipleChoiceField(
         label=_("Fields it touches"),
         queryset=ActivityField.objects.filter(is_active=True),
         required=False,
@@ -63,7 +63,7 @@ class WindowProposalForm(forms.ModelForm):
             "ask",
             "citywide",
             "wards",
-            "fields",
+            "activity_fields",
             "prior_contact",
             "contact_name",
             "contact_phone",

@@ -115,7 +115,9 @@ class WindowProposal(models.Model):
     )
     wards = models.ManyToManyField(Ward, blank=True, related_name="+", verbose_name=_("wards it touches"))
     citywide = models.BooleanField(_("the whole city"), default=False)
-    fields = models.ManyToManyField(ActivityField, blank=True, related_name="+", verbose_name=_("fields it touches"))
+    activity_fields = models.ManyToManyField(
+        ActivityField, blank=True, related_name="+", verbose_name=_("fields it touches")
+    )
     prior_contact = models.TextField(
         _("departments you have already talked to"),
         blank=True,

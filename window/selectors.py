@@ -51,7 +51,7 @@ def _detail_queryset() -> QuerySet[WindowProposal]:
         "partner", "window__department", "window__municipality"
     ).prefetch_related(
         "wards",
-        "fields",
+        "activity_fields",
         "attachments",
         Prefetch(
             "referrals",

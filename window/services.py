@@ -679,6 +679,7 @@ def record_event(
         actor=user,
         comment=comment,
         details=details or {},
+        created_at=timezone.now(),
     )
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 
+from partners.models import Department
 from window.models import Referral, WindowProposal
 from window.workflow import FINAL_ANSWERS, RECEIVED, ReferralStatus, Status
 
@@ -42,8 +43,7 @@ class YearRow:
 
 @dataclass
 class DepartmentRow:
-    department_id: int
-    name: str
+    department: Department
     routed: int = 0
     answered: int = 0
     answered_in_time: int = 0
@@ -75,18 +75,14 @@ def _local_date(moment: datetime.datetime) -> datetime.date:
 
 
 def window_statistics(*, fiscal_year: int | None = None, today: datetime.date | None = None) -> WindowStatistics:
-    """Two queries whatever the number of proposals: the proposals with their referrals' figures, and the referrals."""
+    """Three queries whatever the number of proposals: the referrals' figures, their departments, the proposals."""
     today = today or timezone.localdate()
     proposals = WindowProposal.objects.filter(status__in=RECEIVED, fiscal_year__isnull=False)
     referrals = list(
-        Referral.objects.filter(proposal__in=proposals)
-        .select_related("department__parent")
-        .values(
+        Referral.objects.filter(proposal__in=proposals).values(
             "proposal_id",
             "proposal__fiscal_year",
             "department_id",
-            "department__name",
-            "department__parent__name",
             "status",
             "routed_at",
             "answered_at",
@@ -112,14 +108,12 @@ def window_statistics(*, fiscal_year: int | None = None, today: datetime.date | 
         else:
             year.open += 1
 
+    named = Department.objects.select_related("parent").in_bulk({row["department_id"] for row in referrals})
     departments: dict[int, DepartmentRow] = {}
     for row in referrals:
         if fiscal_year is not None and row["proposal__fiscal_year"] != fiscal_year:
             continue
-        name = row["department__name"]
-        if row["department__parent__name"]:
-            name = f"{row['department__parent__name']} {name}"
-        department = departments.setdefault(row["department_id"], DepartmentRow(row["department_id"], name))
+        department = departments.setdefault(row["department_id"], DepartmentRow(named[row["department_id"]]))
         status = row["status"]
         if status == ReferralStatus.WITHDRAWN:
             continue
@@ -139,7 +133,8 @@ def window_statistics(*, fiscal_year: int | None = None, today: datetime.date | 
     return WindowStatistics(
         years=sorted(years.values(), key=lambda row: row.fiscal_year, reverse=True),
         departments=sorted(
-            (row for row in departments.values() if row.routed), key=lambda row: (-row.routed, row.name)
+            (row for row in departments.values() if row.routed),
+            key=lambda row: (-row.routed, row.department.sort_order, row.department.pk),
         ),
         fiscal_year=fiscal_year,
     )

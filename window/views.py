@@ -87,7 +87,7 @@ def home(request: HttpRequest) -> HttpResponse:
         if data["ward"]:
             proposals = proposals.filter(Q(wards=data["ward"]) | Q(citywide=True)).distinct()
         if data["field"]:
-            proposals = proposals.filter(fields=data["field"]).distinct()
+            proposals = proposals.filter(activity_fields=data["field"]).distinct()
     elif form.is_bound:
         proposals = proposals.none()
     page = Paginator(proposals, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -342,7 +342,7 @@ def detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     return render(request, "window/detail.html", _detail_context(request, view))
 
 
-def _detail_context(request: HttpRequest, view: ProposalView, **forms) -> dict:
+def _detail_context(request: HttpRequest, view: ProposalView) -> dict:
     proposal, user = view.proposal, request.user
     can_window = not view.is_public_view and rules.test_rule("window.act_as_window", user, proposal)
     referrals = list(proposal.referrals.all())
@@ -353,8 +353,11 @@ def _detail_context(request: HttpRequest, view: ProposalView, **forms) -> dict:
         )
     answerable = [r for r in referrals if r.department_id in served and r.is_active and not view.is_proposer]
     followable = [r for r in referrals if r.department_id in served and r.status == ReferralStatus.ACCEPTED]
-    questions = [r for r in referrals if r.status == ReferralStatus.INFO_REQUESTED] if view.is_proposer else []
-    departments = routable_departments(window=proposal.window) if can_window else None
+    questions = (
+        [(r, question_of(proposal, r)) for r in referrals if r.status == ReferralStatus.INFO_REQUESTED]
+        if view.is_proposer
+        else []
+    )
     context = {
         "view": view,
         "proposal": proposal,
@@ -368,19 +371,24 @@ def _detail_context(request: HttpRequest, view: ProposalView, **forms) -> dict:
         "answerable": answerable,
         "followable": followable,
         "questions": questions,
-        "acknowledge_form": forms.get("acknowledge_form") or AcknowledgeForm(),
-        "route_form": forms.get("route_form")
-        or (RouteForm(departments=departments) if departments is not None else None),
-        "withhold_form": forms.get("withhold_form") or WithholdForm(initial={"withheld": not proposal.withheld}),
-        "withdraw_form": forms.get("withdraw_form") or WithdrawForm(),
+        "acknowledge_form": AcknowledgeForm(),
     }
     return context
+
+
+def question_of(proposal: WindowProposal, referral: Referral) -> str:
+    """The department's latest question to the proposer (from the events the page has read already)."""
+    asked = [
+        event for event in proposal.events.all() if event.referral_id == referral.pk and event.action == "ask_info"
+    ]
+    return asked[-1].comment if asked else ""
 
 
 def _staff_action(
     request: HttpRequest,
     public_id: uuid.UUID,
     *,
+    title: str,
     permission: str,
     form_class,
     form_name: str,
@@ -411,7 +419,7 @@ def _staff_action(
     return render(
         request,
         "window/action.html",
-        {**_detail_context(request, view, **{form_name: form}), "form": form, "action_form": form_name},
+        {**_detail_context(request, view), "form": form, "action_form": form_name, "action_title": title},
     )
 
 
@@ -426,6 +434,7 @@ def acknowledge(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     return _staff_action(
         request,
         public_id,
+        title=_("Acknowledge receipt"),
         permission="window.act_as_window",
         form_class=AcknowledgeForm,
         form_name="acknowledge_form",
@@ -441,6 +450,7 @@ def route(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     return _staff_action(
         request,
         public_id,
+        title=_("Route to departments"),
         permission="window.act_as_window",
         form_class=RouteForm,
         form_name="route_form",
@@ -457,6 +467,7 @@ def withhold(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     return _staff_action(
         request,
         public_id,
+        title=_("Public page"),
         permission="window.act_as_window",
         form_class=WithholdForm,
         form_name="withhold_form",
@@ -472,6 +483,7 @@ def withdraw(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     return _staff_action(
         request,
         public_id,
+        title=_("Withdraw the proposal"),
         permission="window.act_as_proposer",
         form_class=WithdrawForm,
         form_name="withdraw_form",
@@ -496,7 +508,15 @@ def _referral(request: HttpRequest, pk: int) -> tuple[ProposalView, Referral]:
 
 
 def _referral_action(
-    request: HttpRequest, pk: int, *, permission: str, form_class, run: Callable, done: str, form_kwargs=None
+    request: HttpRequest,
+    pk: int,
+    *,
+    title: str,
+    permission: str,
+    form_class,
+    run: Callable,
+    done: str,
+    form_kwargs=None,
 ) -> HttpResponse:
     view, referral = _referral(request, pk)
     target = view.proposal if permission == "window.act_as_proposer" else referral
@@ -520,7 +540,14 @@ def _referral_action(
     return render(
         request,
         "window/referral_action.html",
-        {**_detail_context(request, view), "form": form, "referral": referral, "form_class": form_class.__name__},
+        {
+            **_detail_context(request, view),
+            "form": form,
+            "referral": referral,
+            "form_class": form_class.__name__,
+            "action_title": title,
+            "question": question_of(view.proposal, referral),
+        },
     )
 
 
@@ -529,6 +556,7 @@ def answer(request: HttpRequest, pk: int) -> HttpResponse:
     return _referral_action(
         request,
         pk,
+        title=_("Answer the proposal"),
         permission="window.answer_referral",
         form_class=AnswerForm,
         run=lambda referral, data: services.referral_answer(
@@ -547,6 +575,7 @@ def pass_on(request: HttpRequest, pk: int) -> HttpResponse:
     return _referral_action(
         request,
         pk,
+        title=_("Pass on to another department"),
         permission="window.answer_referral",
         form_class=PassOnForm,
         form_kwargs=lambda referral: {"departments": _other_departments(referral)},
@@ -562,6 +591,7 @@ def reply(request: HttpRequest, pk: int) -> HttpResponse:
     return _referral_action(
         request,
         pk,
+        title=_("Answer the question"),
         permission="window.act_as_proposer",
         form_class=ReplyForm,
         run=lambda referral, data: services.referral_reply(referral=referral, user=request.user, text=data["comment"]),
@@ -581,6 +611,7 @@ def follow_up(request: HttpRequest, pk: int) -> HttpResponse:
     return _referral_action(
         request,
         pk,
+        title=_("Record what became of it"),
         permission="window.answer_referral",
         form_class=FollowUpForm,
         form_kwargs=choices,

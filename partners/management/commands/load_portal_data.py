@@ -17,6 +17,7 @@ from projects.models import Project, ProjectParty
 from projects.services import projects_record_initial_history, projects_refresh_ids
 from proposals.demo import demo_calls_ensure
 from proposals.review_demo import demo_review_ensure
+from window.demo import demo_window_ensure
 
 
 class Command(BaseCommand):
@@ -57,6 +58,8 @@ class Command(BaseCommand):
                 self.stdout.write(f"  demo proposals under review and decided: {title}")
             for title in demo_evaluations_ensure():
                 self.stdout.write(f"  demo evaluation: {title}")
+            for title in demo_window_ensure():
+                self.stdout.write(f"  demo proposal to the window: {title}")
         if demo and new_partners:
             # The demo administrator verifies the complete demo records, as an administrator would;
             # the records say who verified them and when.
