@@ -29,7 +29,7 @@ from kyodo_portal.dates import fiscal_year_of
 from kyodo_portal.search import search_fields
 from kyodo_portal.workdays import add_working_days, deadline_after_days, next_working_day
 from kyodo_portal.workflow import ServiceError, Transition
-from partners.models import Department, Membership, Partner, staff_serving
+from partners.models import Department, Membership, Partner, departments_served_by, staff_serving
 from projects.models import Project
 from proposals.files import check_upload
 from proposals.models import Call, private_storage
@@ -45,6 +45,7 @@ from window.workflow import (
     ROUTE,
     SUBMIT,
     WITHDRAW,
+    Kind,
     ReferralStatus,
     Status,
 )
@@ -103,7 +104,12 @@ def _refresh_search(proposal: WindowProposal) -> None:
 
 @transaction.atomic
 def proposal_create(
-    *, window: Window, partner: Partner, user: User, creation_token: uuid.UUID | None = None
+    *,
+    window: Window,
+    partner: Partner,
+    user: User,
+    creation_token: uuid.UUID | None = None,
+    kind: str = Kind.PROPOSAL,
 ) -> WindowProposal:
     """Start a draft for an organisation the user belongs to; a second click finds the same draft."""
     if creation_token and (existing := WindowProposal.objects.filter(creation_token=creation_token).first()):
@@ -118,6 +124,7 @@ def proposal_create(
         created_by=user,
         creation_token=creation_token,
         contact_name=user.display_name,
+        kind=kind if kind in Kind.values else Kind.PROPOSAL,
     )
     _refresh_search(proposal)
     try:
@@ -589,7 +596,12 @@ def referral_record_follow_up(
         raise PermissionDenied
     if locked.status != ReferralStatus.ACCEPTED:
         raise TransitionNotAllowed(locked.get_status_display())
-    text = (text or "").strip()[:MAX_COMMENT]
+    text = _clean_comment(text)
+    served = departments_served_by(user)
+    if project is not None and not served.filter(pk=project.responsible_department_id).exists():
+        raise ValidationError({"project": _("Choose a project of your department.")})
+    if call is not None and not served.filter(pk=call.department_id).exists():
+        raise ValidationError({"call": _("Choose a call of your department.")})
     if not (project or call or text):
         raise ValidationError(_("Name the project or the call, or write a word on what became of it."))
     locked.project, locked.call, locked.follow_up = project, call, text

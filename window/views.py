@@ -147,15 +147,17 @@ def start(request: HttpRequest) -> HttpResponse:
             token = None
         try:
             proposal = services.proposal_create(
-                window=window, partner=form.cleaned_data["partner"], user=request.user, creation_token=token
+                window=window,
+                partner=form.cleaned_data["partner"],
+                user=request.user,
+                creation_token=token,
+                kind=form.cleaned_data["kind"],
             )
         except services.AlreadyCreated as already:
             return redirect("window:edit", public_id=already.obj.public_id)
         except services.WindowServiceError as error:
             messages.error(request, str(error))
             return redirect("window:home")
-        if proposal.kind != form.cleaned_data["kind"]:
-            WindowProposal.objects.filter(pk=proposal.pk).update(kind=form.cleaned_data["kind"])
         messages.success(
             request, _("A draft was started. Save it as often as you like; nothing is sent until you submit.")
         )
@@ -177,7 +179,7 @@ def mine(request: HttpRequest) -> HttpResponse:
 def _proposer_view(request: HttpRequest, public_id) -> ProposalView:
     view = proposal_for_user(user=request.user, public_id=public_id)
     if not view.is_proposer:
-        raise PermissionDenied if not view.is_public_view or request.user.is_authenticated else Http404
+        raise PermissionDenied
     return view
 
 
