@@ -13,9 +13,10 @@
 
 import rules
 
-from partners.models import Membership, departments_served_by
+from partners.models import departments_served_by
 from partners.rules import is_portal_admin
 from projects.rules import is_city_staff
+from proposals.rules import is_applicant
 from window.workflow import EDITABLE, RECEIVED
 
 
@@ -25,13 +26,8 @@ def _serves(user, department_id: int | None) -> bool:
     return departments_served_by(user).filter(pk=department_id).exists()
 
 
-@rules.predicate
-def is_proposer(user, proposal) -> bool:
-    if proposal is None or not user.is_authenticated:
-        return False
-    return Membership.objects.filter(
-        user=user, partner_id=proposal.partner_id, status=Membership.Status.ACTIVE
-    ).exists()
+# An active member of the proposing organisation: the same test as for a proposal to a call.
+is_proposer = is_applicant
 
 
 @rules.predicate

@@ -18,23 +18,18 @@ from window.models import Referral, WindowProposal
 from window.workflow import FINAL_ANSWERS, RECEIVED, ReferralStatus, Status
 
 
-def _median(values: list[int]) -> float | None:
-    return statistics.median(values) if values else None
-
-
 @dataclass
-class YearRow:
-    fiscal_year: int
-    received: int = 0
-    answered: int = 0
-    answered_in_time: int = 0
-    withdrawn: int = 0
-    open: int = 0
-    days: list[int] = field(default_factory=list)
+class _Answers:
+    """What every row counts: answers, those within the deadline, and the days each took."""
+
+    answered: int = field(default=0, kw_only=True)
+    answered_in_time: int = field(default=0, kw_only=True)
+    open: int = field(default=0, kw_only=True)
+    days: list[int] = field(default_factory=list, kw_only=True)
 
     @property
     def median_days(self) -> float | None:
-        return _median(self.days)
+        return statistics.median(self.days) if self.days else None
 
     @property
     def in_time_rate(self) -> int | None:
@@ -42,25 +37,20 @@ class YearRow:
 
 
 @dataclass
-class DepartmentRow:
+class YearRow(_Answers):
+    fiscal_year: int
+    received: int = 0
+    withdrawn: int = 0
+
+
+@dataclass
+class DepartmentRow(_Answers):
     department: Department
     routed: int = 0
-    answered: int = 0
-    answered_in_time: int = 0
     accepted: int = 0
     declined: int = 0
     passed_on: int = 0
-    open: int = 0
     overdue: int = 0
-    days: list[int] = field(default_factory=list)
-
-    @property
-    def median_days(self) -> float | None:
-        return _median(self.days)
-
-    @property
-    def in_time_rate(self) -> int | None:
-        return round(self.answered_in_time * 100 / self.answered) if self.answered else None
 
 
 @dataclass(frozen=True)

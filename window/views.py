@@ -6,6 +6,7 @@ and the proposal's page carries the same forms, so everything works without Java
 
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import rules
 from django.contrib import messages
@@ -17,7 +18,9 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
 from kyodo_portal.forms import MAX_ID
@@ -386,148 +389,126 @@ def question_of(proposal: WindowProposal, referral: Referral) -> str:
     return asked[-1].comment if asked else ""
 
 
-def _staff_action(
-    request: HttpRequest,
-    public_id: uuid.UUID,
-    *,
-    title: str,
-    permission: str,
-    form_class,
-    form_name: str,
-    run: Callable,
-    done: str,
-    form_kwargs: Callable[[WindowProposal], dict] | None = None,
-) -> HttpResponse:
-    """A move on the proposal: its form on a page of its own (GET), or done (POST); errors keep what was typed."""
-    view = proposal_for_user(user=request.user, public_id=public_id)
-    if not rules.test_rule(permission, request.user, view.proposal):
-        raise PermissionDenied
-    kwargs = form_kwargs(view.proposal) if form_kwargs else {}
-    form = form_class(request.POST or None, **kwargs)
-    if request.method == "POST" and form.is_valid():
-        try:
-            run(view.proposal, form.cleaned_data)
-        except services.TransitionNotAllowed as refused:
-            messages.error(request, str(refused))
-            return redirect(view.proposal)
-        except (services.WindowServiceError, ValidationError) as error:
-            for message in _messages_of(error):
-                form.add_error(None, message)
-        else:
-            messages.success(request, done)
-            return redirect(view.proposal)
-    elif request.method == "POST":
-        messages.error(request, _("Nothing was done. Correct the fields marked below; your text is kept."))
-    return render(
-        request,
-        "window/action.html",
-        {**_detail_context(request, view), "form": form, "action_form": form_name, "action_title": title},
-    )
-
-
 def _messages_of(error: Exception) -> list[str]:
     if isinstance(error, ValidationError):
         return list(error.messages)
     return [str(error)]
 
 
-@login_required
-def acknowledge(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
-    return _staff_action(
-        request,
-        public_id,
-        title=_("Acknowledge receipt"),
-        permission="window.act_as_window",
-        form_class=AcknowledgeForm,
-        form_name="acknowledge_form",
-        run=lambda proposal, data: services.proposal_acknowledge(
-            proposal=proposal, user=request.user, comment=data["comment"]
+@dataclass(frozen=True)
+class Action:
+    """A move with a form: who may make it, its form, and the service that makes it (user, target, data)."""
+
+    title: Promise
+    permission: str
+    form_class: type
+    run: Callable
+    done: Promise
+    form_kwargs: Callable | None = None  # (user, target) -> extra arguments of the form
+
+
+def _follow_up_choices(user, referral: Referral) -> dict:
+    departments = departments_served_by(user)
+    return {
+        "projects": Project.objects.filter(responsible_department__in=departments).order_by("-start_date", "pk"),
+        "calls": Call.objects.filter(department__in=departments).order_by("-closes_at", "pk"),
+    }
+
+
+PROPOSAL_ACTIONS = {
+    "acknowledge": Action(
+        gettext_lazy("Acknowledge receipt"),
+        "window.act_as_window",
+        AcknowledgeForm,
+        lambda user, proposal, data: services.proposal_acknowledge(
+            proposal=proposal, user=user, comment=data["comment"]
         ),
-        done=_("The receipt was acknowledged; the proposer was told."),
-    )
-
-
-@login_required
-def route(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
-    return _staff_action(
-        request,
-        public_id,
-        title=_("Route to departments"),
-        permission="window.act_as_window",
-        form_class=RouteForm,
-        form_name="route_form",
-        form_kwargs=lambda proposal: {"departments": routable_departments(window=proposal.window)},
-        run=lambda proposal, data: services.proposal_route(
-            proposal=proposal, user=request.user, departments=data["departments"], note=data["comment"]
+        gettext_lazy("The receipt was acknowledged; the proposer was told."),
+    ),
+    "route": Action(
+        gettext_lazy("Route to departments"),
+        "window.act_as_window",
+        RouteForm,
+        lambda user, proposal, data: services.proposal_route(
+            proposal=proposal, user=user, departments=data["departments"], note=data["comment"]
         ),
-        done=_("Routed. Each department was told and owns the proposal until it answers."),
-    )
-
-
-@login_required
-def withhold(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
-    return _staff_action(
-        request,
-        public_id,
-        title=_("Public page"),
-        permission="window.act_as_window",
-        form_class=WithholdForm,
-        form_name="withhold_form",
-        run=lambda proposal, data: services.proposal_set_withheld(
-            proposal=proposal, user=request.user, withheld=data["withheld"], reason=data["comment"]
+        gettext_lazy("Routed. Each department was told and owns the proposal until it answers."),
+        lambda user, proposal: {"departments": routable_departments(window=proposal.window)},
+    ),
+    "withhold": Action(
+        gettext_lazy("Public page"),
+        "window.act_as_window",
+        WithholdForm,
+        lambda user, proposal, data: services.proposal_set_withheld(
+            proposal=proposal, user=user, withheld=data["withheld"], reason=data["comment"]
         ),
-        done=_("The public page was updated."),
-    )
-
-
-@login_required
-def withdraw(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
-    return _staff_action(
-        request,
-        public_id,
-        title=_("Withdraw the proposal"),
-        permission="window.act_as_proposer",
-        form_class=WithdrawForm,
-        form_name="withdraw_form",
-        run=lambda proposal, data: services.proposal_withdraw(
-            proposal=proposal, user=request.user, reason=data["comment"]
+        gettext_lazy("The public page was updated."),
+    ),
+    "withdraw": Action(
+        gettext_lazy("Withdraw the proposal"),
+        "window.act_as_proposer",
+        WithdrawForm,
+        lambda user, proposal, data: services.proposal_withdraw(proposal=proposal, user=user, reason=data["comment"]),
+        gettext_lazy("The proposal was withdrawn. The window and the departments were told."),
+    ),
+}
+REFERRAL_ACTIONS = {
+    "answer": Action(
+        gettext_lazy("Answer the proposal"),
+        "window.answer_referral",
+        AnswerForm,
+        lambda user, referral, data: services.referral_answer(
+            referral=referral, user=user, transition=ANSWERS[data["answer"]], text=data["comment"]
         ),
-        done=_("The proposal was withdrawn. The window and the departments were told."),
-    )
+        gettext_lazy("Your answer was recorded; the proposer and the window were told."),
+    ),
+    "pass_on": Action(
+        gettext_lazy("Pass on to another department"),
+        "window.answer_referral",
+        PassOnForm,
+        lambda user, referral, data: services.referral_pass_on(
+            referral=referral, user=user, department=data["department"], note=data["comment"]
+        ),
+        gettext_lazy("Passed on. The other department owns it now, with a fresh deadline."),
+        lambda user, referral: {
+            "departments": routable_departments(window=referral.proposal.window).exclude(pk=referral.department_id)
+        },
+    ),
+    "reply": Action(
+        gettext_lazy("Answer the question"),
+        "window.act_as_proposer",
+        ReplyForm,
+        lambda user, referral, data: services.referral_reply(referral=referral, user=user, text=data["comment"]),
+        gettext_lazy("Your answer was sent to the department."),
+    ),
+    "follow_up": Action(
+        gettext_lazy("Record what became of it"),
+        "window.answer_referral",
+        FollowUpForm,
+        lambda user, referral, data: services.referral_record_follow_up(
+            referral=referral, user=user, project=data["project"], call=data["call"], text=data["comment"]
+        ),
+        gettext_lazy("The follow-up was recorded."),
+        _follow_up_choices,
+    ),
+}
 
 
-# ----------------------------------------------------------------------------------------------------------
-# A referral: the department's answer, passing it on, the follow-up; the proposer's reply
-
-
-def _referral(request: HttpRequest, pk: int) -> tuple[ProposalView, Referral]:
-    if not 1 <= pk <= MAX_ID:
-        raise Http404
-    referral = get_object_or_404(Referral.objects.select_related("proposal", "department"), pk=pk)
-    view = proposal_for_user(user=request.user, public_id=referral.proposal.public_id)
-    referral = next(r for r in view.proposal.referrals.all() if r.pk == pk)
-    return view, referral
-
-
-def _referral_action(
-    request: HttpRequest,
-    pk: int,
-    *,
-    title: str,
-    permission: str,
-    form_class,
-    run: Callable,
-    done: str,
-    form_kwargs=None,
-) -> HttpResponse:
-    view, referral = _referral(request, pk)
-    target = view.proposal if permission == "window.act_as_proposer" else referral
-    if not rules.test_rule(permission, request.user, target):
+def _perform(request: HttpRequest, view: ProposalView, action: Action, referral: Referral | None = None):
+    """A move: its form on a page of its own (GET), or done (POST); a refusal keeps what was typed."""
+    target = referral if referral is not None else view.proposal
+    # The proposer's reply is checked against the proposal (its organisation), a department's move against
+    # the referral (its department).
+    if not rules.test_rule(
+        action.permission, request.user, view.proposal if action.permission.endswith("proposer") else target
+    ):
         raise PermissionDenied
-    form = form_class(request.POST or None, **(form_kwargs(referral) if form_kwargs else {}))
+    form = action.form_class(
+        request.POST or None, **(action.form_kwargs(request.user, target) if action.form_kwargs else {})
+    )
     if request.method == "POST" and form.is_valid():
         try:
-            run(referral, form.cleaned_data)
+            action.run(request.user, target, form.cleaned_data)
         except services.TransitionNotAllowed as refused:
             messages.error(request, str(refused))
             return redirect(view.proposal)
@@ -535,93 +516,39 @@ def _referral_action(
             for message in _messages_of(error):
                 form.add_error(None, message)
         else:
-            messages.success(request, done)
+            messages.success(request, str(action.done))
             return redirect(view.proposal)
     elif request.method == "POST":
         messages.error(request, _("Nothing was done. Correct the fields marked below; your text is kept."))
     return render(
         request,
-        "window/referral_action.html",
+        "window/action.html",
         {
             **_detail_context(request, view),
             "form": form,
             "referral": referral,
-            "form_class": form_class.__name__,
-            "action_title": title,
-            "question": question_of(view.proposal, referral),
+            "form_class": action.form_class.__name__,
+            "action_title": action.title,
+            "question": question_of(view.proposal, referral) if referral is not None else "",
         },
     )
 
 
 @login_required
-def answer(request: HttpRequest, pk: int) -> HttpResponse:
-    return _referral_action(
-        request,
-        pk,
-        title=_("Answer the proposal"),
-        permission="window.answer_referral",
-        form_class=AnswerForm,
-        run=lambda referral, data: services.referral_answer(
-            referral=referral, user=request.user, transition=ANSWERS[data["answer"]], text=data["comment"]
-        ),
-        done=_("Your answer was recorded; the proposer and the window were told."),
-    )
-
-
-def _other_departments(referral: Referral):
-    return routable_departments(window=referral.proposal.window).exclude(pk=referral.department_id)
+def proposal_action(request: HttpRequest, public_id: uuid.UUID, action: str) -> HttpResponse:
+    """The window's moves (acknowledge, route, withhold) and the proposer's withdrawal."""
+    return _perform(request, proposal_for_user(user=request.user, public_id=public_id), PROPOSAL_ACTIONS[action])
 
 
 @login_required
-def pass_on(request: HttpRequest, pk: int) -> HttpResponse:
-    return _referral_action(
-        request,
-        pk,
-        title=_("Pass on to another department"),
-        permission="window.answer_referral",
-        form_class=PassOnForm,
-        form_kwargs=lambda referral: {"departments": _other_departments(referral)},
-        run=lambda referral, data: services.referral_pass_on(
-            referral=referral, user=request.user, department=data["department"], note=data["comment"]
-        ),
-        done=_("Passed on. The other department owns it now, with a fresh deadline."),
-    )
-
-
-@login_required
-def reply(request: HttpRequest, pk: int) -> HttpResponse:
-    return _referral_action(
-        request,
-        pk,
-        title=_("Answer the question"),
-        permission="window.act_as_proposer",
-        form_class=ReplyForm,
-        run=lambda referral, data: services.referral_reply(referral=referral, user=request.user, text=data["comment"]),
-        done=_("Your answer was sent to the department."),
-    )
-
-
-@login_required
-def follow_up(request: HttpRequest, pk: int) -> HttpResponse:
-    def choices(referral: Referral) -> dict:
-        departments = departments_served_by(request.user)
-        return {
-            "projects": Project.objects.filter(responsible_department__in=departments).order_by("-start_date", "pk"),
-            "calls": Call.objects.filter(department__in=departments).order_by("-closes_at", "pk"),
-        }
-
-    return _referral_action(
-        request,
-        pk,
-        title=_("Record what became of it"),
-        permission="window.answer_referral",
-        form_class=FollowUpForm,
-        form_kwargs=choices,
-        run=lambda referral, data: services.referral_record_follow_up(
-            referral=referral, user=request.user, project=data["project"], call=data["call"], text=data["comment"]
-        ),
-        done=_("The follow-up was recorded."),
-    )
+def referral_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """A department's answer, passing on and follow-up; the proposer's reply to a question."""
+    if not 1 <= pk <= MAX_ID:
+        raise Http404
+    referral = get_object_or_404(Referral.objects.select_related("proposal"), pk=pk)
+    view = proposal_for_user(user=request.user, public_id=referral.proposal.public_id)
+    referral = next(r for r in view.proposal.referrals.all() if r.pk == pk)
+    return _perform(request, view, REFERRAL_ACTIONS[action], referral)
 
 
 # ----------------------------------------------------------------------------------------------------------
