@@ -2,7 +2,9 @@
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import filetype
 from django.conf import settings
@@ -11,6 +13,8 @@ from django.core.files.base import ContentFile
 from django.utils.translation import gettext as _
 
 from kyodo_portal.images import ImageLimits, encode, open_checked
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -107,3 +111,27 @@ def check_upload(upload) -> CheckedFile:
         content_type=kind.content_type,
         size=content.size,
     )
+
+
+def store_checked(upload, *, storage, name_for: Callable[[str], str], save_row: Callable[[CheckedFile, str], T]) -> T:
+    """Check an upload, write it under the name ``name_for(extension)``, then save its row with
+    ``save_row(checked, stored_name)``; the file is removed again if the row is not saved (a refused limit,
+    a proposal no longer editable, an error). Checking and writing happen before any row lock is taken."""
+    checked = check_upload(upload)
+    stored = storage.save(name_for(checked.extension), checked.content)
+    try:
+        return save_row(checked, stored)
+    except BaseException:
+        storage.delete(stored)
+        raise
+
+
+def check_attachment_limits(existing_sizes: list[int], new_size: int, limits: dict) -> None:
+    """How many files and how many bytes a proposal may carry (``max_files``, ``max_total_bytes``)."""
+    if len(existing_sizes) >= limits["max_files"]:
+        raise ValidationError(_("A proposal has %(count)s attachments at most.") % {"count": limits["max_files"]})
+    if sum(existing_sizes) + new_size > limits["max_total_bytes"]:
+        raise ValidationError(
+            _("The attachments of a proposal come to %(size)s MB at most; remove one or make a file smaller.")
+            % {"size": limits["max_total_bytes"] // (1024 * 1024)}
+        )

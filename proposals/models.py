@@ -15,6 +15,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from kyodo_portal.models import AuditEvent
 from kyodo_portal.text import localized
 from partners.models import ActivityField, Department, Partner, PartnerType
 from projects.models import Project, Scheme
@@ -638,29 +639,17 @@ class ProposalRevision(models.Model):
         return f"{self.proposal} #{self.number}"
 
 
-class ProposalEvent(models.Model):
+class ProposalEvent(AuditEvent):
     """The audit trail: every move of a proposal, who made it, when, and why."""
 
     proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="events", verbose_name=_("proposal"))
-    action = models.CharField(_("action"), max_length=30)
     from_status = models.CharField(_("from"), max_length=20, choices=Status.choices, blank=True)
     to_status = models.CharField(_("to"), max_length=20, choices=Status.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("by")
-    )
-    comment = models.TextField(_("comment"), blank=True)
-    # What else the move recorded: the screening checklist, a revision deadline, a decision's outcome.
-    details = models.JSONField(_("details"), default=dict, blank=True)
-    created_at = models.DateTimeField(_("at"), default=timezone.now)
 
-    class Meta:
-        ordering = ["created_at", "id"]
+    class Meta(AuditEvent.Meta):
         verbose_name = _("proposal event")
         verbose_name_plural = _("proposal events")
         indexes = [models.Index(fields=["proposal", "created_at"], name="proposal_event_idx")]
-
-    def __str__(self) -> str:
-        return f"{self.action} {self.created_at:%Y-%m-%d %H:%M}"
 
     @property
     def action_label(self) -> str:

@@ -20,7 +20,7 @@ from accounts.models import User
 from accounts.notifications import MAIL_LANGUAGE, deliver
 from kyodo_portal.workflow import ServiceError
 from partners.models import Membership, Partner, staff_serving
-from proposals.files import check_upload
+from proposals.files import CheckedFile, check_attachment_limits, store_checked
 from proposals.models import (
     BudgetLine,
     Call,
@@ -282,38 +282,32 @@ def proposal_attachment_add(
     *, proposal: Proposal, user: User, upload, document: CallDocument | None = None
 ) -> ProposalAttachment:
     """Attach a checked file to a draft. The file is written first and removed again if the row is not."""
-    checked = check_upload(upload)  # before the lock: reading and re-encoding take time
-    stored = private_storage.save(attachment_upload_to_for(proposal, checked.extension), checked.content)
-    try:
-        with transaction.atomic():
-            locked = _lock(proposal)
-            _check_editable(locked, user)
-            limits = settings.PROPOSAL_ATTACHMENT
-            existing = list(locked.attachments.values_list("size", flat=True))
-            if len(existing) >= limits["max_files"]:
-                raise ValidationError(
-                    _("A proposal has %(count)s attachments at most.") % {"count": limits["max_files"]}
-                )
-            if sum(existing) + checked.size > limits["max_total_bytes"]:
-                raise ValidationError(
-                    _("The attachments of a proposal come to %(size)s MB at most; remove one or make a file smaller.")
-                    % {"size": limits["max_total_bytes"] // (1024 * 1024)}
-                )
-            if document is not None and document.call_id != locked.call_id:
-                raise ValidationError(_("Choose one of this call's documents."))
-            return ProposalAttachment.objects.create(
-                proposal=locked,
-                document=document,
-                file=stored,
-                original_name=checked.name,
-                extension=checked.extension,
-                content_type=checked.content_type,
-                size=checked.size,
-                uploaded_by=user,
-            )
-    except BaseException:
-        private_storage.delete(stored)
-        raise
+
+    @transaction.atomic
+    def save_row(checked: CheckedFile, stored: str) -> ProposalAttachment:
+        locked = _lock(proposal)
+        _check_editable(locked, user)
+        existing = list(locked.attachments.values_list("size", flat=True))
+        check_attachment_limits(existing, checked.size, settings.PROPOSAL_ATTACHMENT)
+        if document is not None and document.call_id != locked.call_id:
+            raise ValidationError(_("Choose one of this call's documents."))
+        return ProposalAttachment.objects.create(
+            proposal=locked,
+            document=document,
+            file=stored,
+            original_name=checked.name,
+            extension=checked.extension,
+            content_type=checked.content_type,
+            size=checked.size,
+            uploaded_by=user,
+        )
+
+    return store_checked(
+        upload,
+        storage=private_storage,
+        name_for=lambda extension: attachment_upload_to_for(proposal, extension),
+        save_row=save_row,
+    )
 
 
 @transaction.atomic

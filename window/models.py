@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kyodo_portal.models import AuditEvent
 from partners.models import ActivityField, Department, Municipality, Partner, Ward
 from proposals.models import private_storage
 from window.workflow import (
@@ -309,29 +310,16 @@ class Referral(models.Model):
         return timezone.localtime(self.answered_at).date() <= self.due_on
 
 
-class WindowEvent(models.Model):
+class WindowEvent(AuditEvent):
     """The audit trail: every move of a proposal or of one of its referrals, who made it, when, and why."""
 
     proposal = models.ForeignKey(WindowProposal, on_delete=models.CASCADE, related_name="events")
     referral = models.ForeignKey(Referral, on_delete=models.CASCADE, null=True, blank=True, related_name="events")
-    action = models.CharField(_("action"), max_length=30)
-    from_status = models.CharField(_("from"), max_length=20, blank=True)
-    to_status = models.CharField(_("to"), max_length=20, blank=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    comment = models.TextField(_("comment"), blank=True)
-    details = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(_("at"), default=timezone.now)
 
-    class Meta:
-        ordering = ["created_at", "id"]
+    class Meta(AuditEvent.Meta):
         verbose_name = _("window event")
         verbose_name_plural = _("window events")
         indexes = [models.Index(fields=["proposal", "created_at"], name="window_event_idx")]
-
-    def __str__(self) -> str:
-        return f"{self.action} {self.created_at:%Y-%m-%d %H:%M}"
 
     @property
     def label(self) -> str:

@@ -31,7 +31,7 @@ from kyodo_portal.workdays import add_working_days, deadline_after_days, next_wo
 from kyodo_portal.workflow import ServiceError, Transition
 from partners.models import Department, Membership, Partner, departments_served_by, staff_serving
 from projects.models import Project
-from proposals.files import check_upload
+from proposals.files import CheckedFile, check_attachment_limits, store_checked
 from proposals.models import Call, private_storage
 from window.models import Referral, Window, WindowAttachment, WindowEvent, WindowProposal, window_attachment_name
 from window.workflow import (
@@ -187,35 +187,29 @@ def _remove_files(names: list[str]) -> None:
 
 def attachment_add(*, proposal: WindowProposal, user: User, upload) -> WindowAttachment:
     """Attach a checked file to a draft. The file is written first and removed again if the row is not."""
-    checked = check_upload(upload)
-    stored = private_storage.save(window_attachment_name(proposal, checked.extension), checked.content)
-    try:
-        with transaction.atomic():
-            locked = _lock(proposal)
-            _check_editable(locked, user)
-            limits = settings.WINDOW_ATTACHMENT
-            existing = list(locked.attachments.values_list("size", flat=True))
-            if len(existing) >= limits["max_files"]:
-                raise ValidationError(
-                    _("A proposal has %(count)s attachments at most.") % {"count": limits["max_files"]}
-                )
-            if sum(existing) + checked.size > limits["max_total_bytes"]:
-                raise ValidationError(
-                    _("The attachments of a proposal come to %(size)s MB at most; remove one or make a file smaller.")
-                    % {"size": limits["max_total_bytes"] // (1024 * 1024)}
-                )
-            return WindowAttachment.objects.create(
-                proposal=locked,
-                file=stored,
-                original_name=checked.name,
-                extension=checked.extension,
-                content_type=checked.content_type,
-                size=checked.size,
-                uploaded_by=user,
-            )
-    except BaseException:
-        private_storage.delete(stored)
-        raise
+
+    @transaction.atomic
+    def save_row(checked: CheckedFile, stored: str) -> WindowAttachment:
+        locked = _lock(proposal)
+        _check_editable(locked, user)
+        existing = list(locked.attachments.values_list("size", flat=True))
+        check_attachment_limits(existing, checked.size, settings.WINDOW_ATTACHMENT)
+        return WindowAttachment.objects.create(
+            proposal=locked,
+            file=stored,
+            original_name=checked.name,
+            extension=checked.extension,
+            content_type=checked.content_type,
+            size=checked.size,
+            uploaded_by=user,
+        )
+
+    return store_checked(
+        upload,
+        storage=private_storage,
+        name_for=lambda extension: window_attachment_name(proposal, extension),
+        save_row=save_row,
+    )
 
 
 @transaction.atomic
