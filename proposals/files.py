@@ -54,6 +54,15 @@ class CheckedFile:
     content_type: str
     size: int
 
+    def as_row(self) -> dict:
+        """The attachment row's description of the file (the user's name made safe, type, size)."""
+        return {
+            "original_name": self.name,
+            "extension": self.extension,
+            "content_type": self.content_type,
+            "size": self.size,
+        }
+
 
 def sanitize_filename(raw: str, *, extension: str) -> str:
     """The user's file name made safe to show and to offer for download; Japanese is kept.

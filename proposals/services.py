@@ -292,14 +292,7 @@ def proposal_attachment_add(
         if document is not None and document.call_id != locked.call_id:
             raise ValidationError(_("Choose one of this call's documents."))
         return ProposalAttachment.objects.create(
-            proposal=locked,
-            document=document,
-            file=stored,
-            original_name=checked.name,
-            extension=checked.extension,
-            content_type=checked.content_type,
-            size=checked.size,
-            uploaded_by=user,
+            proposal=locked, document=document, file=stored, uploaded_by=user, **checked.as_row()
         )
 
     return store_checked(

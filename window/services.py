@@ -194,15 +194,7 @@ def attachment_add(*, proposal: WindowProposal, user: User, upload) -> WindowAtt
         _check_editable(locked, user)
         existing = list(locked.attachments.values_list("size", flat=True))
         check_attachment_limits(existing, checked.size, settings.WINDOW_ATTACHMENT)
-        return WindowAttachment.objects.create(
-            proposal=locked,
-            file=stored,
-            original_name=checked.name,
-            extension=checked.extension,
-            content_type=checked.content_type,
-            size=checked.size,
-            uploaded_by=user,
-        )
+        return WindowAttachment.objects.create(proposal=locked, file=stored, uploaded_by=user, **checked.as_row())
 
     return store_checked(
         upload,
