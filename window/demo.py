@@ -337,7 +337,8 @@ def demo_window_ensure() -> list[str]:
     loaded = []
     with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"), transaction.atomic():
         officer = _window_officer(window)
-        for demo in PROPOSALS:
+        # In the order they were received, so that the receipt numbers follow the dates.
+        for demo in sorted(PROPOSALS, key=lambda demo: -max((step.days_ago for step in demo.steps), default=0)):
             member = demo_member_of(Partner.objects.get(name=demo.partner))
             first = max((step.days_ago for step in demo.steps), default=0)
             proposal = _create(demo, window, member, now - datetime.timedelta(days=first + 1, hours=3))

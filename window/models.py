@@ -56,8 +56,6 @@ class Window(models.Model):
         default=5,
         help_text=_("The approvers of the department and the window are told."),
     )
-    receipts_year = models.PositiveSmallIntegerField(default=0, editable=False)
-    receipts_issued = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         verbose_name = _("collaboration window")
@@ -135,7 +133,8 @@ class WindowProposal(models.Model):
         ),
     )
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT)
-    receipt_number = models.CharField(_("receipt number"), max_length=20, null=True, blank=True, unique=True)
+    # NULL, not "": drafts have no number and must not clash under the uniqueness below.
+    receipt_number = models.CharField(_("receipt number"), max_length=20, null=True, blank=True)  # noqa: DJ001
     fiscal_year = models.PositiveSmallIntegerField(_("fiscal year received"), null=True, blank=True)
     submitted_at = models.DateTimeField(_("received at"), null=True, blank=True)
     acknowledge_due = models.DateField(_("to be acknowledged by"), null=True, blank=True)
@@ -167,6 +166,10 @@ class WindowProposal(models.Model):
                 name="window_prop_public_idx",
             ),
             models.Index(fields=["partner", "-updated_at"], name="window_prop_partner_idx"),
+        ]
+        constraints = [
+            # Each window numbers its own receipts (one per municipality): a number is unique within it.
+            models.UniqueConstraint(fields=["window", "receipt_number"], name="window_receipt_number_once"),
         ]
 
     def __str__(self) -> str:

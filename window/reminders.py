@@ -23,8 +23,11 @@ from accounts.notifications import MAIL_LANGUAGE, deliver
 from kyodo_portal.workdays import add_working_days, working_days_between
 from partners.models import Department, StaffAssignment
 from window.models import Referral, WindowProposal, WindowReminder
-from window.services import department_recipients, window_recipients
+from window.services import staff_recipients, window_recipients
 from window.workflow import ReferralStatus, Status
+
+OFFICER = StaffAssignment.Role.OFFICER
+APPROVER = StaffAssignment.Role.APPROVER
 
 
 def _claim(key: str, proposal: WindowProposal) -> bool:
@@ -99,14 +102,15 @@ def window_reminders_send(*, today: datetime.date | None = None) -> int:
         for current in stages:
             if not _claim(f"referral:{referral.pk}:{current}:{referral.due_on.isoformat()}", proposal):
                 continue
-            people = department_recipients(referral.department)
+            # Reminders go to the officers; only an escalation brings in the approvers (決裁者).
+            people = staff_recipients(referral.department, proposal, OFFICER)
             if current != "due_soon":
-                people = _unique(people, window_recipients(proposal))
+                people = _unique(people, window_recipients(proposal, OFFICER))
             if current == "escalated":
                 people = _unique(
                     people,
-                    department_recipients(referral.department, StaffAssignment.Role.APPROVER),
-                    department_recipients(window.department, StaffAssignment.Role.APPROVER),
+                    staff_recipients(referral.department, proposal, APPROVER),
+                    window_recipients(proposal, APPROVER),
                 )
             sent += _send(
                 proposal,
@@ -128,11 +132,9 @@ def window_reminders_send(*, today: datetime.date | None = None) -> int:
         for level in ["late", "escalated"] if escalated else ["late"]:
             if not _claim(f"proposal:{proposal.pk}:{stage}:{level}:{due.isoformat()}", proposal):
                 continue
-            people = window_recipients(proposal)
+            people = window_recipients(proposal, OFFICER)
             if level == "escalated":
-                people = _unique(
-                    people, department_recipients(proposal.window.department, StaffAssignment.Role.APPROVER)
-                )
+                people = _unique(people, window_recipients(proposal, APPROVER))
             sent += _send(
                 proposal,
                 people,

@@ -56,7 +56,7 @@ def _detail_queryset() -> QuerySet[WindowProposal]:
         Prefetch(
             "referrals",
             queryset=Referral.objects.select_related(
-                "department__parent", "project", "call", "passed_from__department"
+                "department__parent", "project", "call", "passed_from__department", "passed_to__department"
             ).order_by("routed_at", "id"),
         ),
         Prefetch("events", queryset=WindowEvent.objects.select_related("actor", "referral__department")),

@@ -41,6 +41,7 @@ from window.workflow import (
     ASK_INFO,
     DECLINE,
     PASS_ON,
+    PUBLISHABLE,
     REPLY,
     ROUTE,
     SUBMIT,
@@ -231,14 +232,12 @@ def proposal_problems(*, proposal: WindowProposal) -> dict[str | None, list[str]
 
 
 def _next_receipt_number(window: Window, fiscal_year: int) -> str:
-    """受付番号: fiscal year and a sequence that starts again each year, issued under a lock of the window's row."""
-    locked = Window.objects.select_for_update().get(pk=window.pk)
-    if locked.receipts_year != fiscal_year:
-        locked.receipts_year = fiscal_year
-        locked.receipts_issued = 0
-    locked.receipts_issued += 1
-    locked.save(update_fields=["receipts_year", "receipts_issued"])
-    return f"{fiscal_year}-W{locked.receipts_issued:04d}"
+    """受付番号: fiscal year and a sequence that starts again each year. The window's row lock makes two
+    submissions take turns, so the count of the year's numbers is the last one issued (nothing received
+    is ever deleted: a withdrawn proposal keeps its number)."""
+    Window.objects.select_for_update().get(pk=window.pk)
+    issued = WindowProposal.objects.filter(window=window, fiscal_year=fiscal_year, receipt_number__isnull=False)
+    return f"{fiscal_year}-W{issued.count() + 1:04d}"
 
 
 @transaction.atomic
@@ -401,6 +400,8 @@ def proposal_set_withheld(*, proposal: WindowProposal, user: User, withheld: boo
     locked = _lock(proposal)
     if not rules.test_rule("window.act_as_window", user, locked):
         raise PermissionDenied
+    if locked.status not in PUBLISHABLE | {Status.SUBMITTED}:
+        raise TransitionNotAllowed(locked.get_status_display())
     reason = _clean_comment(reason, _("Say why it is withheld.") if withheld else None)
     locked.withheld = withheld
     locked.withheld_reason = reason if withheld else ""
@@ -714,12 +715,15 @@ def proposer_recipients(proposal: WindowProposal, user: User | None = None) -> l
     return sorted(people.values(), key=lambda person: person.email)
 
 
-def window_recipients(proposal: WindowProposal) -> list[User]:
-    return list(staff_serving(proposal.window.department).order_by("email"))
+def staff_recipients(department: Department, proposal: WindowProposal, role: str | None = None) -> list[User]:
+    """Staff serving the department (in a role, or any), never members of the proposing organisation: they
+    act on it only as its proposer, and the staff's mails carry internal notes."""
+    members = Membership.objects.filter(partner_id=proposal.partner_id, status=Membership.Status.ACTIVE)
+    return list(staff_serving(department, role).exclude(pk__in=members.values("user_id")).order_by("email"))
 
 
-def department_recipients(department: Department, role: str | None = None) -> list[User]:
-    return list(staff_serving(department, role).order_by("email"))
+def window_recipients(proposal: WindowProposal, role: str | None = None) -> list[User]:
+    return staff_recipients(proposal.window.department, proposal, role)
 
 
 def _message(
@@ -760,4 +764,4 @@ def _tell_window(proposal: WindowProposal, *, template: str, subject: Promise, *
 def _tell_department(
     proposal: WindowProposal, department: Department, *, template: str, subject: Promise, **context
 ) -> None:
-    _message(template, subject, proposal, department_recipients(department), department=department, **context)
+    _message(template, subject, proposal, staff_recipients(department, proposal), department=department, **context)

@@ -118,12 +118,13 @@ def statistics_page(request: HttpRequest) -> HttpResponse:
         .values_list("fiscal_year", flat=True)
         .distinct()
     )
+    asked = request.GET.get("year", "")
     try:
-        fiscal_year = int(request.GET.get("year", ""))
+        fiscal_year = int(asked)
     except ValueError:
         fiscal_year = None
-    if fiscal_year is not None and fiscal_year not in years:
-        if request.GET.get("year"):
+    if fiscal_year not in years:
+        if asked:
             messages.warning(request, _("There are no proposals received in that fiscal year; all years are shown."))
         fiscal_year = None
     stats = window_statistics(fiscal_year=fiscal_year)
@@ -201,15 +202,20 @@ def edit(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     form = WindowProposalForm(data, instance=proposal)
     attachment_form = AttachmentForm(data, request.FILES if data is not None else None)
     conflict = None
+    upload = request.FILES.get("file") if data is not None else None
     if data is not None:
         if not (form.is_valid() & attachment_form.is_valid()):
             messages.error(request, _("The draft was not saved. Correct the fields marked below; your text is kept."))
+            if upload:
+                messages.warning(request, _("%(name)s was not attached; choose it again.") % {"name": upload.name})
         else:
             try:
                 services.proposal_save_draft(proposal=proposal, user=request.user, form=form, edit_version=edit_version)
             except services.EditConflict as error:
                 conflict = str(error)
                 messages.error(request, conflict)
+                if upload:
+                    messages.warning(request, _("%(name)s was not attached; choose it again.") % {"name": upload.name})
             else:
                 _attachments_from_request(request, proposal, attachment_form)
                 if request.POST.get("action") == "check":

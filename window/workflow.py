@@ -43,7 +43,7 @@ class ReferralStatus(models.TextChoices):
     OPEN = "open", _("Being considered")
     INFO_REQUESTED = "info_requested", _("Waiting for the proposer's information")
     ACCEPTED = "accepted", _("Accepted: taken forward")
-    DECLINED = "declined", _("Declined")
+    DECLINED = "declined", pgettext_lazy("window referral", "Declined")
     PASSED_ON = "passed_on", _("Passed on to another department")
     WITHDRAWN = "withdrawn", pgettext_lazy("window referral", "Proposal withdrawn")
 

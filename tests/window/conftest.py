@@ -84,7 +84,9 @@ def make_proposal(window, organisation, proposer, window_officer, departments):
         referral = proposal.referrals.get(department=targets[0])
         answerer = staff(targets[0])
         if state == "info_requested":
-            services.referral_answer(referral=referral, user=answerer, transition=ASK_INFO, text="人数を教えてください。")
+            services.referral_answer(
+                referral=referral, user=answerer, transition=ASK_INFO, text="人数を教えてください。"
+            )
         elif state in ("accepted", "answered"):
             services.referral_answer(referral=referral, user=answerer, transition=ACCEPT, text="来年度に実施します。")
         elif state == "declined":
