@@ -113,9 +113,7 @@ def demo_accounts_ensure() -> list[str]:
 
 def _departments_named(names: tuple[str, ...]):
     """Bureaus, ward offices and divisions (部) by name: their names are unique, unlike sections' (課)."""
-    return Department.objects.filter(name__in=names).filter(
-        Q(parent__isnull=True) | Q(kind=Department.Kind.DIVISION)
-    )
+    return Department.objects.filter(name__in=names).filter(Q(parent__isnull=True) | Q(kind=Department.Kind.DIVISION))
 
 
 def _demo_extras_ensure(user: User, account: DemoAccount) -> None:
