@@ -15,6 +15,7 @@ from partners.selectors import membership_requests_for, memberships_of
 @require_safe
 def mypage(request: HttpRequest) -> HttpResponse:
     """The signed-in user: their organisations, the requests waiting for them, and their account."""
+    staff_roles = set(request.user.staff_assignments.values_list("role", flat=True))
     return render(
         request,
         "accounts/mypage.html",
@@ -23,8 +24,8 @@ def mypage(request: HttpRequest) -> HttpResponse:
             "requests": membership_requests_for(user=request.user),
             "unread": unread_count(user=request.user),
             "is_reviewer": request.user.reviewer_of.exists(),
-            "is_approver": request.user.staff_assignments.filter(role=StaffAssignment.Role.APPROVER).exists()
-            or request.user.is_superuser,
+            "is_approver": StaffAssignment.Role.APPROVER in staff_roles or request.user.is_superuser,
+            "is_city_staff": bool(staff_roles),
         },
     )
 

@@ -265,6 +265,7 @@ def test_fixtures_load_missing_inserts_once():
         "projects.CollaborationForm": 8,
         "projects.Scheme": 8,
         "evaluations.Principle": 13,
+        "window.Window": 1,
     }
     assert fixtures_load_missing(names=REFERENCE_FIXTURES).counts() == {}
     assert PartnerType.objects.count() == 13
