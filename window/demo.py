@@ -37,7 +37,7 @@ class Step:
     """One move, some days before today: (days ago, move, department, text, other department)."""
 
     days_ago: int
-    move: str  # submit, acknowledge, route, accept, decline, ask_info, reply, pass_on, withdraw
+    move: str  # submit, acknowledge, route, recall, accept, decline, ask_info, reply, pass_on, withdraw
     department: str = ""
     text: str = ""
     to: str = ""
@@ -207,6 +207,8 @@ PROPOSALS = (
             Step(88, "acknowledge"),
             Step(86, "route", "市民・こども局", "市民活動の拠点づくりとして検討をお願いします。"),
             Step(86, "route", "多摩区役所", "区内の商店街の取組として検討をお願いします。"),
+            Step(86, "route", "環境局", "空き店舗の省エネ改修の観点からも検討をお願いします。"),
+            Step(84, "recall", "環境局", "改修は提案の中心ではないため、環境局への回付は取り消します。"),
             Step(
                 70,
                 "decline",
@@ -312,6 +314,9 @@ def _run(step: Step, proposal: WindowProposal, member: User, officer: User, mome
             department = _department(step.department)
             demo_staff_of(department)
             services.proposal_route(proposal=proposal, user=officer, departments=[department], note=step.text)
+        elif step.move == "recall":
+            referral = proposal.referrals.get(department__name=step.department, status="open")
+            services.referral_recall(referral=referral, user=officer, reason=step.text)
         elif step.move == "withdraw":
             services.proposal_withdraw(proposal=proposal, user=member, reason=step.text)
         else:

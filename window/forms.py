@@ -137,7 +137,7 @@ class RouteForm(forms.Form):
         style_form(self)
 
 
-class AnswerForm(StyledForm):
+class AnswerForm(forms.Form):
     """The department's answer: accept, decline or ask; the comment is what the proposer reads."""
 
     CHOICES = [
@@ -146,6 +146,7 @@ class AnswerForm(StyledForm):
         ("ask_info", _("Ask the proposer for more information")),
     ]
     answer = forms.ChoiceField(label=_("Your answer"), choices=CHOICES, widget=forms.RadioSelect)
+
     comment = _comment(
         _("What you tell the proposer"),
         _(
@@ -153,6 +154,13 @@ class AnswerForm(StyledForm):
             "answer (not a question) is published."
         ),
     )
+
+    def __init__(self, *args, waiting: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if waiting:
+            # A question is already out: the department may still accept or decline (no answer came).
+            self.fields["answer"].choices = [choice for choice in self.CHOICES if choice[0] != "ask_info"]
+        style_form(self)
 
 
 class PassOnForm(forms.Form):
@@ -165,6 +173,16 @@ class PassOnForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["department"].queryset = departments
         style_form(self)
+
+
+class RecallForm(StyledForm):
+    comment = _comment(
+        _("Why the window takes it back"),
+        _(
+            "For example: nobody in the department can answer it, or it is the wrong department. The department "
+            "is told; route the proposal again afterwards."
+        ),
+    )
 
 
 class ReplyForm(StyledForm):

@@ -241,6 +241,7 @@ class Referral(models.Model):
     due_on = models.DateField(_("answer due"))
     # Set while the department waits for the proposer; the days waited are added to the deadline on reply.
     waiting_since = models.DateField(null=True, blank=True)
+    days_waited = models.PositiveIntegerField(default=0, editable=False)
     answer = models.TextField(_("answer"), blank=True)
     answered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

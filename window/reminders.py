@@ -23,7 +23,7 @@ from accounts.notifications import MAIL_LANGUAGE, deliver
 from kyodo_portal.workdays import add_working_days, working_days_between
 from partners.models import Department, StaffAssignment
 from window.models import Referral, WindowProposal, WindowReminder
-from window.services import staff_recipients, window_recipients
+from window.services import proposer_recipients, staff_recipients, window_recipients
 from window.workflow import ReferralStatus, Status
 
 OFFICER = StaffAssignment.Role.OFFICER
@@ -50,6 +50,9 @@ def _send(
             "escalated": _("Escalated: answer overdue"),
             "acknowledge": _("Acknowledgement overdue"),
             "route": _("Routing overdue"),
+            "acknowledge_escalated": _("Escalated: acknowledgement overdue"),
+            "route_escalated": _("Escalated: routing overdue"),
+            "waiting": _("A department waits for your answer"),
         }
         subject = _("[Kyodo Portal] %(subject)s: %(number)s %(title)s") % {
             "subject": subjects[stage],
@@ -132,15 +135,38 @@ def window_reminders_send(*, today: datetime.date | None = None) -> int:
         for level in ["late", "escalated"] if escalated else ["late"]:
             if not _claim(f"proposal:{proposal.pk}:{stage}:{level}:{due.isoformat()}", proposal):
                 continue
-            people = window_recipients(proposal, OFFICER)
-            if level == "escalated":
-                people = _unique(people, window_recipients(proposal, APPROVER))
+            # The officers hear it is late; an escalation goes to the approvers, saying it is one.
+            people = window_recipients(proposal, OFFICER if level == "late" else APPROVER)
             sent += _send(
                 proposal,
                 people,
-                stage=stage,
+                stage=stage if level == "late" else f"{stage}_escalated",
                 owner=proposal.window.department,
                 due_on=due,
                 days_overdue=(today - due).days,
             )
+    sent += _remind_proposers(today)
+    return sent
+
+
+def _remind_proposers(today: datetime.date) -> int:
+    """A department's question unanswered for the window's reminder period (in working days): the proposer is
+    reminded once (the department may also decline for want of an answer; the escalation list shows it)."""
+    sent = 0
+    waiting = Referral.objects.filter(status=ReferralStatus.INFO_REQUESTED, waiting_since__isnull=False).select_related(
+        "proposal__window__department", "proposal__partner", "department__parent"
+    )
+    for referral in waiting:
+        proposal = referral.proposal
+        if working_days_between(referral.waiting_since, today) < proposal.window.reminder_working_days:
+            continue
+        if not _claim(f"referral:{referral.pk}:waiting:{referral.waiting_since.isoformat()}", proposal):
+            continue
+        sent += _send(
+            proposal,
+            proposer_recipients(proposal),
+            stage="waiting",
+            owner=referral.department,
+            due_on=referral.waiting_since,
+        )
     return sent

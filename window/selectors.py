@@ -4,7 +4,7 @@ import datetime
 from dataclasses import dataclass
 
 import rules
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When
 from django.http import Http404
 from django.utils import timezone
 
@@ -114,7 +114,16 @@ def window_queue(*, user, query: str = "", status: str = "", overdue: bool = Fal
     if overdue:
         proposals = proposals.filter(_overdue_q(timezone.localdate()))
     proposals = apply_search(proposals, query)
-    return proposals.order_by("status", "acknowledge_due", "-submitted_at", "id")
+    # What waits for the window first (to acknowledge, then to route), then what is with the departments.
+    stage = Case(
+        *(When(status=status, then=Value(rank)) for rank, status in enumerate(QUEUE_ORDER)),
+        default=Value(len(QUEUE_ORDER)),
+        output_field=IntegerField(),
+    )
+    return proposals.order_by(stage, "acknowledge_due", "route_due", "-submitted_at", "id")
+
+
+QUEUE_ORDER = (Status.SUBMITTED, Status.ACKNOWLEDGED, Status.ROUTED, Status.ANSWERED, Status.WITHDRAWN)
 
 
 def _overdue_q(today: datetime.date) -> Q:
@@ -149,7 +158,7 @@ def referrals_for_user(*, user, state: str = "active", overdue: bool = False) ->
 class OverdueItem:
     proposal: WindowProposal
     referral: Referral | None
-    kind: str  # "acknowledge", "route" or "answer"
+    kind: str  # "acknowledge", "route", "answer", or "reply" (the proposer's, to a department's question)
     due_on: datetime.date
     days_overdue: int
     escalated: bool
@@ -194,6 +203,15 @@ def overdue_items(*, user, today: datetime.date | None = None) -> list[OverdueIt
                 late >= referral.proposal.window.escalation_working_days,
             )
         )
+    # A question unanswered for longer than the answer period: the department may decline for want of an answer.
+    waiting = Referral.objects.filter(status=ReferralStatus.INFO_REQUESTED, waiting_since__isnull=False).filter(
+        Q(proposal__window__department__in=windows) | Q(department__in=referral_departments(user=user))
+    )
+    for referral in waiting.select_related("proposal__partner", "proposal__window__department", "department__parent"):
+        window = referral.proposal.window
+        due = referral.waiting_since + datetime.timedelta(days=window.answer_days)
+        if today > due:
+            items.append(OverdueItem(referral.proposal, referral, "reply", due, (today - due).days, False))
     items.sort(key=lambda item: (-item.days_overdue, item.proposal.receipt_number or ""))
     return items
 

@@ -27,7 +27,7 @@ from accounts.models import User
 from accounts.notifications import MAIL_LANGUAGE, notify
 from kyodo_portal.dates import fiscal_year_of
 from kyodo_portal.search import search_fields
-from kyodo_portal.workdays import add_working_days, deadline_after_days, next_working_day
+from kyodo_portal.workdays import add_working_days, deadline_after_days
 from kyodo_portal.workflow import ServiceError, Transition
 from partners.models import Department, Membership, Partner, departments_served_by, staff_serving
 from projects.models import Project
@@ -39,10 +39,15 @@ from window.workflow import (
     ACKNOWLEDGE,
     ACTIVE_REFERRAL,
     ASK_INFO,
+    CLOSE_WITHDRAWN,
+    COMPLETE,
     DECLINE,
+    FINAL_ANSWERS,
     PASS_ON,
     PUBLISHABLE,
+    RECALL,
     REPLY,
+    RETURN_TO_WINDOW,
     ROUTE,
     SUBMIT,
     WITHDRAW,
@@ -277,9 +282,18 @@ def proposal_withdraw(*, proposal: WindowProposal, user: User, reason: str) -> W
     now = timezone.now()
     departments = []
     for referral in locked.referrals.select_for_update().filter(status__in=ACTIVE_REFERRAL):
-        referral.status = ReferralStatus.WITHDRAWN
+        from_status = referral.status
+        referral.status = CLOSE_WITHDRAWN.target
         referral.waiting_since = None
         referral.save(update_fields=["status", "waiting_since"])
+        record_event(
+            proposal=locked,
+            referral=referral,
+            action=CLOSE_WITHDRAWN.name,
+            from_status=from_status,
+            user=user,
+            details={"department": referral.department.name},
+        )
         departments.append(referral.department)
     locked.withdrawn_at = now
     finish_move(proposal=locked, user=user, transition=WITHDRAW, update_fields=["withdrawn_at"], comment=reason)
@@ -325,7 +339,9 @@ def department_problem(*, department: Department, proposal: WindowProposal) -> s
     """Why a proposal cannot be routed to this department (None when it can): it must have someone to own it."""
     if department.municipality_id != proposal.window.municipality_id:
         return _("%(department)s is not a department of this city.") % {"department": department.name}
-    if not staff_serving(department).exists():
+    members = Membership.objects.filter(partner_id=proposal.partner_id, status=Membership.Status.ACTIVE)
+    # Staff who belong to the proposing organisation may not answer it: they do not count as owners.
+    if not staff_serving(department).exclude(pk__in=members.values("user_id")).exists():
         return _(
             "%(department)s has no staff on the portal (nor does any department above it): nobody would own the "
             "proposal there. Choose another department or ask an administrator to assign its staff."
@@ -471,11 +487,13 @@ def referral_answer(*, referral: Referral, user: User, transition: Transition, t
         comment=text,
         details={"department": locked.department.name},
     )
-    _refresh_status(proposal, now)
+    _refresh_status(proposal, user, now)
     _tell_proposer(
         proposal,
         template="window/mail/answered.txt",
-        subject=gettext_lazy("An answer from %(department)s"),
+        subject=gettext_lazy("A question from %(department)s")
+        if transition is ASK_INFO
+        else gettext_lazy("An answer from %(department)s"),
         subject_params={"department": locked.department.name},
         comment=text,
         referral=locked,
@@ -518,7 +536,7 @@ def referral_pass_on(*, referral: Referral, user: User, department: Department, 
     _tell_department(
         proposal,
         department,
-        template="window/mail/routed.txt",
+        template="window/mail/passed_on.txt",
         subject=gettext_lazy("Proposal passed on to your department"),
         comment=note,
         referral=new,
@@ -533,6 +551,43 @@ def referral_pass_on(*, referral: Referral, user: User, department: Department, 
         referrals=[new],
     )
     return new
+
+
+@transaction.atomic
+def referral_recall(*, referral: Referral, user: User, reason: str) -> Referral:
+    """The window takes a referral back (nobody left to answer it there, or the wrong department), with a
+    reason; it routes the proposal again. With no other department holding it, it is back with the window."""
+    reason = _clean_comment(reason, _("Say why the window takes it back."))
+    proposal, locked = _lock_referral(referral)
+    locked.proposal = proposal
+    if not rules.test_rule("window.act_as_window", user, proposal):
+        raise PermissionDenied
+    if not RECALL.allowed_from(locked.status) or proposal.status != Status.ROUTED:
+        raise TransitionNotAllowed(locked.get_status_display())
+    from_status = locked.status
+    now = timezone.now()
+    locked.status = RECALL.target
+    locked.waiting_since = None
+    locked.answered_at, locked.answered_by, locked.answer = now, user, reason
+    locked.save()
+    record_event(
+        proposal=proposal,
+        referral=locked,
+        action=RECALL.name,
+        from_status=from_status,
+        user=user,
+        comment=reason,
+        details={"department": locked.department.name},
+    )
+    _refresh_status(proposal, user, now)
+    _tell_department(
+        proposal,
+        locked.department,
+        template="window/mail/recalled.txt",
+        subject=gettext_lazy("Proposal taken back by the window"),
+        comment=reason,
+    )
+    return locked
 
 
 @transaction.atomic
@@ -565,10 +620,14 @@ def referral_reply(*, referral: Referral, user: User, text: str) -> Referral:
 
 
 def _resume_clock(referral: Referral, today: datetime.date) -> None:
-    """The days the department waited for the proposer do not count against its deadline."""
+    """The days the department waited for the proposer do not count against its deadline: the deadline is
+    the answer period plus every day waited so far, counted from the routing (and then, if the office is
+    closed that day, the next working day)."""
     if referral.waiting_since is not None:
-        waited = (today - referral.waiting_since).days
-        referral.due_on = next_working_day(referral.due_on + datetime.timedelta(days=waited))
+        referral.days_waited += (today - referral.waiting_since).days
+        referral.due_on = deadline_after_days(
+            timezone.localdate(referral.routed_at), referral.proposal.window.answer_days + referral.days_waited
+        )
         referral.waiting_since = None
 
 
@@ -585,6 +644,8 @@ def referral_record_follow_up(
         raise TransitionNotAllowed(locked.get_status_display())
     text = _clean_comment(text)
     served = departments_served_by(user)
+    if (project is not None and not project.is_published) or (call is not None and not call.is_published):
+        raise ValidationError(_("Name a published project or call: the proposer and the public read it."))
     if project is not None and not served.filter(pk=project.responsible_department_id).exists():
         raise ValidationError({"project": _("Choose a project of your department.")})
     if call is not None and not served.filter(pk=call.department_id).exists():
@@ -609,17 +670,18 @@ def referral_record_follow_up(
     return locked
 
 
-def _refresh_status(proposal: WindowProposal, now: datetime.datetime) -> None:
-    """Routed while a department still has it; answered once every department has given a final answer."""
-    active = proposal.referrals.filter(status__in=ACTIVE_REFERRAL).exists()
-    status = Status.ROUTED if active else Status.ANSWERED
-    if status != proposal.status:
-        from_status = proposal.status
-        proposal.status = status
-        proposal.answered_at = now if status == Status.ANSWERED else None
-        proposal.save(update_fields=["status", "answered_at", "updated_at"])
-        if status == Status.ANSWERED:
-            record_event(proposal=proposal, action="answered", from_status=from_status, user=None)
+def _refresh_status(proposal: WindowProposal, user: User, now: datetime.datetime) -> None:
+    """Routed while a department still has it. Once none has: answered if any department gave its final
+    answer (COMPLETE), otherwise (the window recalled the last one) back with the window (RETURN_TO_WINDOW)."""
+    statuses = set(proposal.referrals.values_list("status", flat=True))
+    if statuses & ACTIVE_REFERRAL or proposal.status != Status.ROUTED:
+        return
+    if statuses & FINAL_ANSWERS:
+        proposal.answered_at = now
+        finish_move(proposal=proposal, user=user, transition=COMPLETE, update_fields=["answered_at"])
+    else:
+        proposal.route_due = add_working_days(timezone.localdate(now), proposal.window.route_working_days)
+        finish_move(proposal=proposal, user=user, transition=RETURN_TO_WINDOW, update_fields=["route_due"])
 
 
 # ----------------------------------------------------------------------------------------------------------

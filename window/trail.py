@@ -42,7 +42,11 @@ def trail_for(view: ProposalView) -> list[TrailEntry]:
                 label=event.trail_label if not view.is_staff_side else event.label,
                 department=details.get("department", "") or "、".join(departments),
                 to_department=details.get("to", ""),
-                follow_up=" / ".join(name for name in (details.get("project"), details.get("call")) if name),
+                # What a proposal became is named to the staff here; the others read the published project or
+                # call linked in the departments' answers.
+                follow_up=" / ".join(name for name in (details.get("project"), details.get("call")) if name)
+                if view.is_staff_side
+                else "",
                 actor=event.actor.display_name if view.is_staff_side and event.actor else "",
                 comment=comment,
             )

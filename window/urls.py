@@ -15,6 +15,7 @@ urlpatterns = [
     path("referrals/<int:pk>/answer/", views.referral_action, {"action": "answer"}, name="answer"),
     path("referrals/<int:pk>/pass-on/", views.referral_action, {"action": "pass_on"}, name="pass_on"),
     path("referrals/<int:pk>/reply/", views.referral_action, {"action": "reply"}, name="reply"),
+    path("referrals/<int:pk>/recall/", views.referral_action, {"action": "recall"}, name="recall"),
     path("referrals/<int:pk>/follow-up/", views.referral_action, {"action": "follow_up"}, name="follow_up"),
     path("<uuid:public_id>/", views.detail, name="detail"),
     path("<uuid:public_id>/edit/", views.edit, name="edit"),

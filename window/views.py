@@ -38,6 +38,7 @@ from window.forms import (
     PassOnForm,
     PublicFilterForm,
     QueueFilterForm,
+    RecallForm,
     ReferralFilterForm,
     ReplyForm,
     RouteForm,
@@ -191,10 +192,12 @@ def _proposer_view(request: HttpRequest, public_id) -> ProposalView:
 def edit(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     """Members of the organisation, while it is a draft. Saving never needs it complete."""
     proposal = _proposer_view(request, public_id).proposal
+    data = request.POST if request.method == "POST" else None
     if not proposal.is_editable:
+        if data is not None:
+            return _not_saved(request, proposal, WindowProposalForm(data, instance=proposal), "")
         messages.info(request, _("A submitted proposal can no longer be changed."))
         return redirect(proposal)
-    data = request.POST if request.method == "POST" else None
     try:
         edit_version = int(data.get("edit_version")) if data is not None else proposal.edit_version
     except (TypeError, ValueError):
@@ -216,8 +219,15 @@ def edit(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
                 messages.error(request, conflict)
                 if upload:
                     messages.warning(request, _("%(name)s was not attached; choose it again.") % {"name": upload.name})
+            except services.WindowServiceError as error:
+                # Submitted by another member meanwhile: what was typed is shown back, never dropped silently.
+                return _not_saved(request, proposal, form, str(error))
             else:
-                _attachments_from_request(request, proposal, attachment_form)
+                try:
+                    _attachments_from_request(request, proposal, attachment_form)
+                except services.WindowServiceError as error:
+                    messages.error(request, str(error))
+                    return redirect(proposal)
                 if request.POST.get("action") == "check":
                     return redirect("window:confirm", public_id=proposal.public_id)
                 messages.success(
@@ -252,6 +262,17 @@ def edit(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
             "required_names": WindowProposal.REQUIRED_FOR_SUBMISSION,
         },
     )
+
+
+def _not_saved(request: HttpRequest, proposal: WindowProposal, form: WindowProposalForm, message: str):
+    """The draft can no longer be saved (it was submitted meanwhile): show what was typed, to copy."""
+    messages.error(request, message or _("A submitted proposal can no longer be changed."))
+    typed = [
+        (field.label, value)
+        for name, field in form.fields.items()
+        if isinstance(value := form.data.get(name), str) and value.strip() and value != str(getattr(proposal, name, ""))
+    ]
+    return render(request, "window/not_saved.html", {"proposal": proposal, "typed": typed})
 
 
 def _attachments_from_request(request: HttpRequest, proposal: WindowProposal, form: AttachmentForm) -> None:
@@ -319,7 +340,11 @@ def delete(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     if not proposal.is_editable:
         return redirect(proposal)
     if request.method == "POST":
-        services.proposal_delete_draft(proposal=proposal, user=request.user)
+        try:
+            services.proposal_delete_draft(proposal=proposal, user=request.user)
+        except services.WindowServiceError as error:
+            messages.error(request, str(error))
+            return redirect(proposal)
         messages.success(request, _("The draft was deleted."))
         return redirect("window:mine")
     return render(request, "window/delete.html", {"proposal": proposal})
@@ -380,6 +405,7 @@ def _detail_context(request: HttpRequest, view: ProposalView) -> dict:
         "can_route": can_window and ROUTE.allowed_from(proposal.status),
         "can_withdraw": view.is_proposer and WITHDRAW.allowed_from(proposal.status),
         "answerable": answerable,
+        "owners": [r for r in referrals if r.is_active],
         "followable": followable,
         "questions": questions,
         "acknowledge_form": AcknowledgeForm(),
@@ -416,8 +442,10 @@ class Action:
 def _follow_up_choices(user, referral: Referral) -> dict:
     departments = departments_served_by(user)
     return {
-        "projects": Project.objects.filter(responsible_department__in=departments).order_by("-start_date", "pk"),
-        "calls": Call.objects.filter(department__in=departments).order_by("-closes_at", "pk"),
+        "projects": Project.objects.published()
+        .filter(responsible_department__in=departments)
+        .order_by("-start_date", "pk"),
+        "calls": Call.objects.published().filter(department__in=departments).order_by("-closes_at", "pk"),
     }
 
 
@@ -458,7 +486,16 @@ PROPOSAL_ACTIONS = {
         gettext_lazy("The proposal was withdrawn. The window and the departments were told."),
     ),
 }
+# Checked against the proposal (its organisation, its window) even when the move is on a referral.
+PROPOSAL_PERMISSIONS = frozenset({"window.act_as_proposer", "window.act_as_window"})
 REFERRAL_ACTIONS = {
+    "recall": Action(
+        gettext_lazy("Take back from the department"),
+        "window.act_as_window",
+        RecallForm,
+        lambda user, referral, data: services.referral_recall(referral=referral, user=user, reason=data["comment"]),
+        gettext_lazy("Taken back. Route the proposal again if no other department holds it."),
+    ),
     "answer": Action(
         gettext_lazy("Answer the proposal"),
         "window.answer_referral",
@@ -467,6 +504,7 @@ REFERRAL_ACTIONS = {
             referral=referral, user=user, transition=ANSWERS[data["answer"]], text=data["comment"]
         ),
         gettext_lazy("Your answer was recorded; the proposer and the window were told."),
+        lambda user, referral: {"waiting": referral.status == ReferralStatus.INFO_REQUESTED},
     ),
     "pass_on": Action(
         gettext_lazy("Pass on to another department"),
@@ -503,15 +541,13 @@ REFERRAL_ACTIONS = {
 def _perform(request: HttpRequest, view: ProposalView, action: Action, referral: Referral | None = None):
     """A move: its form on a page of its own (GET), or done (POST); a refusal keeps what was typed."""
     target = referral if referral is not None else view.proposal
-    # The proposer's reply is checked against the proposal (its organisation), a department's move against
-    # the referral (its department).
-    if not rules.test_rule(
-        action.permission, request.user, view.proposal if action.permission.endswith("proposer") else target
-    ):
+    # The proposer's and the window's moves are checked against the proposal (its organisation, its window),
+    # a department's against the referral (its department).
+    checked = view.proposal if action.permission in PROPOSAL_PERMISSIONS else target
+    if not rules.test_rule(action.permission, request.user, checked):
         raise PermissionDenied
-    form = action.form_class(
-        request.POST or None, **(action.form_kwargs(request.user, target) if action.form_kwargs else {})
-    )
+    extra = action.form_kwargs(request.user, target) if action.form_kwargs else {}
+    form = action.form_class(request.POST or None, **extra)
     if request.method == "POST" and form.is_valid():
         try:
             action.run(request.user, target, form.cleaned_data)

@@ -6,21 +6,24 @@ departments it was routed to, each until it answers.
 
 Proposal (協働・連携の提案・相談):
 
-    draft → submitted → acknowledged → routed → answered
+    draft → submitted → acknowledged ⇄ routed → answered
                  ↘           ↘           ↘
                    withdrawn (by the proposer, with a reason, until every department has answered)
 
 Referral (回付: the proposal routed to one department, which owns it until it answers):
 
-    open → accepted                  (final: taken forward; may become a project or a call)
-    open → declined                  (final: with the reasons)
-    open → info requested → open     (the proposer answers; the days waited are added to the deadline)
-    open → passed on                 (final for this department: a new open referral to another one,
-                                      with a fresh deadline, is made in the same transaction)
-    open / info requested → withdrawn (the proposer withdrew the proposal)
+    open / info requested → accepted   (final: taken forward; may become a project or a call)
+    open / info requested → declined   (final: with the reasons; also when the proposer never answers)
+    open → info requested → open       (the proposer answers; the days waited are added to the deadline)
+    open → passed on                   (this department's part ends: a new open referral to another one,
+                                        with a fresh deadline, is made in the same transaction)
+    open / info requested → recalled   (the window takes it back, with a reason, to route it again)
+    open / info requested → withdrawn  (the proposer withdrew the proposal)
 
-The proposal is "routed" while any referral is open or waiting for the proposer, "answered" once all are
-final. The window may route to further departments while it is routed.
+The proposal is "routed" while any referral is open or waiting for the proposer and "answered" once the last
+department has given its final answer (COMPLETE, made by that department's answer). Should the window recall
+the last open referral without any answer given, the proposal is back with the window ("acknowledged", a
+fresh routing deadline). The window may route to further departments while it is routed.
 """
 
 from django.db import models
@@ -45,6 +48,7 @@ class ReferralStatus(models.TextChoices):
     ACCEPTED = "accepted", _("Accepted: taken forward")
     DECLINED = "declined", pgettext_lazy("window referral", "Declined")
     PASSED_ON = "passed_on", _("Passed on to another department")
+    RECALLED = "recalled", _("Taken back by the window")
     WITHDRAWN = "withdrawn", pgettext_lazy("window referral", "Proposal withdrawn")
 
 
@@ -90,7 +94,20 @@ ROUTE = Transition(
     comment_required=True,
 )
 
-TRANSITIONS = transition_table(SUBMIT, WITHDRAW, ACKNOWLEDGE, ROUTE)
+# Made by the department whose final answer is the last one outstanding.
+COMPLETE = Transition(
+    "answered", frozenset({Status.ROUTED}), Status.ANSWERED, Actor.DEPARTMENT, _("Every department has answered")
+)
+# The window recalled the last open referral before any department answered: the window owns it again.
+RETURN_TO_WINDOW = Transition(
+    "returned_to_window",
+    frozenset({Status.ROUTED}),
+    Status.ACKNOWLEDGED,
+    Actor.WINDOW,
+    _("Back with the window to be routed again"),
+)
+
+TRANSITIONS = transition_table(SUBMIT, WITHDRAW, ACKNOWLEDGE, ROUTE, COMPLETE, RETURN_TO_WINDOW)
 
 # ----------------------------------------------------------------------------------------------------------
 # A referral's moves (the department's answers, and the proposer's reply to a question)
@@ -125,7 +142,16 @@ REPLY = Transition(
     True,
 )
 
-REFERRAL_TRANSITIONS = transition_table(ACCEPT, DECLINE, ASK_INFO, PASS_ON, REPLY)
+# The window takes a referral back (its department cannot answer it: no one left to, or the wrong one).
+RECALL = Transition(
+    "recall", ANSWERABLE, ReferralStatus.RECALLED, Actor.WINDOW, _("Take back from the department"), True
+)
+# The proposer's withdrawal of the proposal closes every referral still open.
+CLOSE_WITHDRAWN = Transition(
+    "referral_withdrawn", ANSWERABLE, ReferralStatus.WITHDRAWN, Actor.PROPOSER, _("Closed: the proposal was withdrawn")
+)
+
+REFERRAL_TRANSITIONS = transition_table(ACCEPT, DECLINE, ASK_INFO, PASS_ON, REPLY, RECALL, CLOSE_WITHDRAWN)
 
 # A referral in these statuses is the department's to answer; the others are final.
 ACTIVE_REFERRAL = ANSWERABLE
@@ -144,7 +170,6 @@ EVENT_LABELS = {
     **{name: transition.label for name, transition in TRANSITIONS.items()},
     **{name: transition.label for name, transition in REFERRAL_TRANSITIONS.items()},
     "link": _("Follow-up recorded"),
-    "answered": _("Every department has answered"),
     "withhold": _("Withheld from the public page"),
     "release": _("Shown on the public page again"),
 }
@@ -159,15 +184,19 @@ TRAIL_LABELS = {
     "ask_info": _("The department asked for more information"),
     "reply": _("The proposer sent the information"),
     "pass_on": _("Passed on"),
+    "recall": _("Taken back by the window"),
+    "returned_to_window": _("Back with the window to be routed again"),
     "link": _("Follow-up recorded"),
     "answered": _("Every department has answered"),
 }
 # What the public page shows of the trail (with consent); questions and replies stay between the parties.
-PUBLIC_EVENTS = frozenset({"submit", "acknowledge", "route", "accept", "decline", "pass_on", "link", "answered"})
+PUBLIC_EVENTS = frozenset(
+    {"submit", "acknowledge", "route", "accept", "decline", "pass_on", "recall", "link", "answered"}
+)
 # Whose comments the public reads: the departments' answers (the window's routing notes are internal).
 PUBLIC_COMMENTS = frozenset({"accept", "decline"})
 # The proposer reads every event of their proposal except the internal notes to and between departments.
-PROPOSER_HIDDEN_COMMENTS = frozenset({"route", "pass_on", "withhold", "release"})
+PROPOSER_HIDDEN_COMMENTS = frozenset({"route", "pass_on", "recall", "withhold", "release"})
 
 NEXT_STEP = {
     Status.DRAFT: _("Saved as a draft: only members of your organisation see it. Submit it when it is ready."),

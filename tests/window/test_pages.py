@@ -811,7 +811,7 @@ QUERY_BOUNDS = {
     "/window/manage/": ("window_officer", 7),
     "/window/referrals/": ("kenko_officer", 6),
     "/window/mine/": ("proposer", 6),
-    "/window/manage/overdue/": ("window_officer", 6),
+    "/window/manage/overdue/": ("window_officer", 7),
 }
 
 

@@ -158,14 +158,23 @@ def test_each_stage_is_sent_once_even_when_the_first_run_is_late(referral, kenko
     assert mailoutbox == []
 
 
-def test_no_reminder_while_waiting_for_the_proposer_or_once_answered(referral, kenko_officer, mailoutbox):
+def test_while_waiting_only_the_proposer_is_reminded_and_nobody_once_answered(
+    referral, proposer, kenko_officer, mailoutbox
+):
     with on(D(2026, 12, 1)):
         services.referral_answer(referral=referral, user=kenko_officer, transition=ASK_INFO, text="人数は？")
-    assert window_reminders_send(today=D(2027, 1, 12)) == 0
+    mailoutbox.clear()
+    assert window_reminders_send(today=D(2026, 12, 3)) == 0  # two working days: not yet
+    assert window_reminders_send(today=D(2027, 1, 12)) == 1  # the department's clock waits; the proposer is asked
+    (mail,) = mailoutbox
+    assert mail.to == [proposer.email]
+    assert "回答" in mail.body
+    assert window_reminders_send(today=D(2027, 1, 13)) == 0
     other = referral.proposal.referrals.get()
-    with on(D(2026, 12, 2)):
+    with on(D(2027, 1, 14)):
         services.referral_answer(referral=other, user=kenko_officer, transition=ACCEPT, text="実施します。")
-    assert window_reminders_send(today=D(2027, 1, 12)) == 0
+    mailoutbox.clear()
+    assert window_reminders_send(today=D(2027, 2, 12)) == 0
     assert mailoutbox == []
 
 
@@ -173,7 +182,10 @@ def test_a_reply_moves_the_deadline_and_the_reminders_start_again(referral, prop
     assert window_reminders_send(today=D(2026, 12, 21)) == 1  # due soon for 12-24
     with on(D(2026, 12, 22)):
         services.referral_answer(referral=referral, user=kenko_officer, transition=ASK_INFO, text="人数は？")
-    assert window_reminders_send(today=D(2026, 12, 25)) == 0  # waiting: the old deadline passes unnoticed
+    # Waiting: the department's old deadline passes unnoticed; the proposer is reminded of the question.
+    mailoutbox.clear()
+    assert window_reminders_send(today=D(2026, 12, 25)) == 1
+    assert mailoutbox[0].to == [proposer.email]
     with on(D(2026, 12, 25)):
         services.referral_reply(referral=referral, user=proposer, text="20人です。")
     referral.refresh_from_db()
@@ -204,8 +216,9 @@ def test_an_unacknowledged_proposal_reminds_the_window(
     assert approvers["other"].email not in recipients(mailoutbox)
     assert window_reminders_send(today=D(2026, 12, 4)) == 0  # four working days late
     mailoutbox.clear()
-    window_reminders_send(today=D(2026, 12, 7))  # five: escalated to the window's approvers
-    assert {window_officer.email, approvers["window"].email} <= recipients(mailoutbox)
+    window_reminders_send(today=D(2026, 12, 7))  # five: escalated to the window's approvers (officers were told)
+    assert recipients(mailoutbox) == {approvers["window"].email}
+    assert "エスカレーション" in mailoutbox[0].subject
     assert approvers["kenko"].email not in recipients(mailoutbox)
     assert kenko_officer.email not in recipients(mailoutbox)
     mailoutbox.clear()

@@ -550,7 +550,7 @@ def test_accept_answers_and_the_proposal_is_answered(make_proposal, kenko_office
     assert proposal.answered_at == at(2026, 12, 10)
     assert events(proposal)[-2:] == [
         ("accept", "open", "accepted", kenko_officer.pk, "来年度に実施します。"),
-        ("answered", "routed", "answered", None, ""),
+        ("answered", "routed", "answered", kenko_officer.pk, ""),
     ]
     assert WindowEvent.objects.get(proposal=proposal, action="accept").referral_id == referral.pk
 
@@ -1067,7 +1067,7 @@ def test_every_move_writes_its_event(make_proposal, proposer, window_officer, ke
         ("ask_info", "open", "info_requested", kenko_officer.pk, "人数は？"),
         ("reply", "info_requested", "open", proposer.pk, "20人です。"),
         ("accept", "open", "accepted", kenko_officer.pk, "実施します。"),
-        ("answered", "routed", "answered", None, ""),
+        ("answered", "routed", "answered", kenko_officer.pk, ""),
         ("link", "accepted", "accepted", kenko_officer.pk, "協定"),
     ]
     referral_events = WindowEvent.objects.filter(proposal=proposal, referral=referral).values_list("action", flat=True)
