@@ -48,6 +48,15 @@ def id_from_form(value) -> int:
     return number
 
 
+def edit_version_from(data) -> int:
+    """The version of a draft the page was made from (sent back with the form); -1 when it is missing or
+    not a number, which never matches a saved version, so the save is refused as a conflict."""
+    try:
+        return int(data.get("edit_version", ""))
+    except (TypeError, ValueError):
+        return -1
+
+
 class IdMultipleChoiceField(forms.ModelMultipleChoiceField):
     """Choices by id: an id beyond the database's integer range is an invalid choice, not a failing query."""
 

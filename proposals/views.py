@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
+from kyodo_portal.forms import edit_version_from
 from proposals import services
 from proposals.diff import revision_changes
 from proposals.forms import (
@@ -257,10 +258,7 @@ def proposal_edit(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
             return redirect(proposal)
         return render(request, "proposals/unsaved_input.html", {"proposal": proposal, "unsaved": unsaved})
 
-    try:
-        edit_version = int(data.get("edit_version")) if data is not None else proposal.edit_version
-    except (TypeError, ValueError):
-        edit_version = -1
+    edit_version = edit_version_from(data) if data is not None else proposal.edit_version
     unsaved = []
     if data is not None and edit_version != proposal.edit_version:
         # Saved since this page was opened (by another member, or by a double click): the rows on the page
@@ -375,11 +373,7 @@ def proposal_confirm(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse
         raise PermissionDenied
     if request.method == "POST":
         try:
-            edit_version = int(request.POST.get("edit_version", ""))
-        except ValueError:
-            edit_version = -1
-        try:
-            services.proposal_submit(proposal=proposal, user=request.user, edit_version=edit_version)
+            services.proposal_submit(proposal=proposal, user=request.user, edit_version=edit_version_from(request.POST))
         except services.ProposalIncomplete:
             messages.error(request, _("The proposal cannot be submitted yet; see the messages below."))
             return redirect(reverse("proposals:edit", kwargs={"public_id": public_id}) + "?check=1")

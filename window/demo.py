@@ -295,7 +295,7 @@ def _create(demo: DemoProposal, window: Window, member: User, moment: datetime.d
     proposal.citywide = demo.citywide
     proposal.public_consent = demo.consent
     proposal.contact_phone = "044-000-0000"
-    services._refresh_search(proposal)
+    services.refresh_search(proposal)
     proposal.save()
     proposal.wards.set(Ward.objects.filter(name__in=demo.wards, municipality_id=window.municipality_id))
     proposal.activity_fields.set(ActivityField.objects.filter(name__in=demo.fields))

@@ -102,7 +102,7 @@ class AlreadyCreated(WindowServiceError):
 # Drafts
 
 
-def _refresh_search(proposal: WindowProposal) -> None:
+def refresh_search(proposal: WindowProposal) -> None:
     values = search_fields(proposal.title, proposal.problem, proposal.offer, proposal.ask, proposal.partner.name)
     for name, value in values.items():
         setattr(proposal, name, value)
@@ -132,7 +132,7 @@ def proposal_create(
         contact_name=user.display_name,
         kind=kind if kind in Kind.values else Kind.PROPOSAL,
     )
-    _refresh_search(proposal)
+    refresh_search(proposal)
     try:
         with transaction.atomic():
             proposal.save()
@@ -171,7 +171,7 @@ def proposal_save_draft(*, proposal: WindowProposal, user: User, form: ModelForm
         raise EditConflict
     draft = form.save(commit=False)
     draft.edit_version = locked.edit_version + 1
-    _refresh_search(draft)
+    refresh_search(draft)
     draft.save()
     form.save_m2m()
     return draft

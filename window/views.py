@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
-from kyodo_portal.forms import MAX_ID
+from kyodo_portal.forms import MAX_ID, edit_version_from
 from kyodo_portal.search import apply_search
 from partners.models import departments_served_by
 from projects.models import Project
@@ -198,10 +198,7 @@ def edit(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
             return _not_saved(request, proposal, WindowProposalForm(data, instance=proposal), "")
         messages.info(request, _("A submitted proposal can no longer be changed."))
         return redirect(proposal)
-    try:
-        edit_version = int(data.get("edit_version")) if data is not None else proposal.edit_version
-    except (TypeError, ValueError):
-        edit_version = -1
+    edit_version = edit_version_from(data) if data is not None else proposal.edit_version
     form = WindowProposalForm(data, instance=proposal)
     attachment_form = AttachmentForm(data, request.FILES if data is not None else None)
     conflict = None
@@ -303,11 +300,7 @@ def confirm(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     proposal = _proposer_view(request, public_id).proposal
     if request.method == "POST":
         try:
-            edit_version = int(request.POST.get("edit_version", ""))
-        except ValueError:
-            edit_version = -1
-        try:
-            services.proposal_submit(proposal=proposal, user=request.user, edit_version=edit_version)
+            services.proposal_submit(proposal=proposal, user=request.user, edit_version=edit_version_from(request.POST))
         except services.Incomplete:
             messages.error(request, _("The proposal cannot be submitted yet; see the messages below."))
             return redirect(reverse("window:edit", kwargs={"public_id": public_id}) + "?check=1")

@@ -62,7 +62,7 @@ def make_proposal(window, organisation, proposer, window_officer, departments):
         proposal.ask = "花の苗の提供。"
         proposal.citywide = True
         proposal.public_consent = consent
-        services._refresh_search(proposal)
+        services.refresh_search(proposal)
         proposal.save()
         if state == "draft":
             return proposal

@@ -222,7 +222,7 @@ def build(window, organisation, proposer, window_officer, kenko_officer, departm
         proposal.citywide = True
         proposal.contact_phone = PHONE
         proposal.public_consent = consent
-        services._refresh_search(proposal)
+        services.refresh_search(proposal)
         proposal.save()
         services.attachment_add(proposal=proposal, user=user, upload=png_upload())
         if state == "draft":
